@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+# clone_with_pids: the series, its kernel, the guest and the tests.
+# See README.md. Every target sets up what it needs and is missing.
+
+SHELL := /bin/bash
+T := tooling
+export CMD KDIR
+
+.PHONY: all run check vm series kernel selftests setup tree hardening bench clean help
+
+all: run
+
+help:
+	@sed -n 's/^## //p' README.md
+
+## make run      series -> kernel -> QEMU -> clone_with_pids kselftests
+run:
+	@$(T)/check.sh run
+
+## make check    every test and gate; ends with "N passed, N failed"
+check:
+	@$(T)/check.sh check
+
+## make vm CMD='...'   run CMD as root in the guest, host filesystem visible
+vm: kernel
+	@$(T)/vm.sh "$$CMD"
+
+## make series   the series as git format-patch files in out/series/
+series: tree
+	@$(T)/series.sh --format-patch
+	@ls out/series
+
+## make kernel   build the patched kernel (tinyconfig + tooling/config/)
+kernel: tree
+	@$(T)/series.sh
+	@$(T)/build-kernel.sh normal
+
+## make selftests   build the guest test programs into out/selftests/
+selftests: kernel
+	@$(T)/build-selftests.sh
+
+setup:
+	@$(T)/setup.sh
+
+tree: setup
+	@$(T)/kernel-tree.sh
+
+## make hardening   debug kernel: fuzz, fault injection, races
+hardening:
+	@$(T)/check.sh hardening
+
+## make bench    the benchmark table
+bench:
+	@$(T)/bench.sh
+
+clean:
+	rm -rf out

@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The test runner behind "make run", "make check" and "make hardening".
+# Every test appends "PASS|FAIL|SKIP name" to out/results.txt; the last
+# line printed is "N passed, N failed[, N skipped]".
+# Usage: check.sh run|check|hardening
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-check}
+results=$OUT/results.txt
+: >"$results"
+
+record() { # record PASS|FAIL|SKIP name [detail]
+	echo "$1 $2" >>"$results"
+	[ "$1" = PASS ] || printf '    %s %s%s\n' "$1" "$2" "${3:+: $3}" >&2
+}
+
+summary() {
+	local p f s
+	p=$(grep -c '^PASS ' "$results" || true)
+	f=$(grep -c '^FAIL ' "$results" || true)
+	s=$(grep -c '^SKIP ' "$results" || true)
+	if [ "$f" -gt 0 ]; then
+		echo "failed:" >&2
+		grep '^FAIL ' "$results" | sed 's/^/    /' >&2
+	fi
+	echo "$p passed, $f failed, $s skipped"
+	[ "$f" -eq 0 ]
+}
+
+# guest_tests NAME VMFLAGS -- PROGRAM...: run programs in one guest boot,
+# then count the KTAP results of each, and the KUnit results of the boot.
+guest_tests() {
+	local name=$1 vmflags=$2 log=$LOGS/guest-$1.log rc=0
+	shift 3
+	step "$name" "running $# test programs in the guest (log: $log)"
+	"$REPO/tooling/vm.sh" $vmflags "$REPO/tooling/run-tests.sh" "$@" \
+		>"$log" 2>&1 || rc=$?
+	if [ $rc -eq 124 ] || [ $rc -eq 125 ]; then
+		record FAIL "$name/guest" "the guest kernel or VM failed (rc $rc)"
+		grep -v '^@@' "$log" | tail -n 40 >&2
+	fi
+	local t
+	for t in "$@"; do
+		local part=$OUT/part.txt code
+		awk -v t="$t" '$0 == "@@BEGIN " t {on=1; next} on && index($0, "@@END " t " ") == 1 {exit} on' \
+			"$log" >"$part"
+		code=$(sed -n "s|^@@END $t \([0-9]*\)\$|\1|p" "$log")
+		local prefix
+		prefix="$name/$(basename "$(dirname "$t")")/$(basename "$t")/"
+		if [ -z "$code" ]; then
+			record FAIL "${prefix%/}" "did not finish"
+			continue
+		fi
+		if ! grep -Eq '^(not )?ok [0-9]+' "$part"; then
+			if [ "$code" = 4 ]; then record SKIP "${prefix%/}"; continue; fi
+			record FAIL "${prefix%/}" "no KTAP results (exit $code)"
+			continue
+		fi
+		"$REPO/tooling/ktap.py" --prefix "$prefix" --results "$results" "$part" ||
+			grep -E '^(not ok|# .*(FAIL|fail|Expected|expected))' "$part" | head -n 20 | sed 's/^/      /' >&2
+		# A crash after the last result line still fails the program.
+		case $code in 0 | 4) ;; *)
+			grep -q '^not ok' "$part" ||
+				record FAIL "${prefix%/}" "exit status $code" ;;
+		esac
+	done
+	local console=$LOGS/console-normal.log
+	[ "$vmflags" = --debug ] && console=$LOGS/console-debug.log
+	"$REPO/tooling/ktap.py" --prefix "$name/kunit/" --results "$results" \
+		<(sed -n '/KTAP version\|TAP version/,$p' "$console" | grep -v '@@') || true
+}
+
+cwp_programs() {
+	local bits
+	for bits in 64 32; do
+		ls "$OUT/selftests/cwp$bits"/clone_with_pids_* 2>/dev/null |
+			grep -v '\.[ch]$' || true
+	done
+}
+
+build_all() {
+	"$REPO/tooling/setup.sh"
+	"$REPO/tooling/kernel-tree.sh"
+	step series "applying the series to $TREE"
+	"$REPO/tooling/series.sh" --format-patch
+	step kernel "building the kernel (≈6 min cold, seconds warm; log: $LOGS/build-normal.log)"
+	"$REPO/tooling/build-kernel.sh" normal
+	step selftests "building the test programs"
+	"$REPO/tooling/build-selftests.sh"
+}
+
+case $mode in
+run)
+	build_all
+	mapfile -t progs < <(cwp_programs)
+	[ ${#progs[@]} -gt 0 ] || die "no clone_with_pids kselftests were built"
+	guest_tests kselftests "" -- "${progs[@]}"
+	sed -n '/^@@BEGIN/,$p' "$LOGS/guest-kselftests.log" | grep -v '^@@'
+	summary
+	;;
+check)
+	build_all
+	step gates "host-side gates"
+	"$REPO/tooling/gates.sh" "$results"
+	mapfile -t progs < <(cwp_programs)
+	clone3=("$OUT"/selftests/clone3/clone3{,_clear_sighand,_set_tid,_cap_checkpoint_restore})
+	extra=()
+	[ -n "${CWP_FAIL_CANARY:-}" ] && extra=("$REPO/tooling/fail-canary.sh")
+	guest_tests guest "" -- "${progs[@]}" "${clone3[@]}" "${extra[@]}"
+	if [ -x "$REPO/tooling/hardening.sh" ]; then
+		"$REPO/tooling/hardening.sh" "$results" || true
+	fi
+	summary
+	;;
+hardening)
+	build_all
+	"$REPO/tooling/hardening.sh" "$results" || true
+	summary
+	;;
+*) die "unknown mode $mode" ;;
+esac

@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The gates a maintainer applies to the series, run on the host:
+# checkpatch --strict on every patch, rustfmtcheck, a build after every
+# patch (bisectability) with clippy and no new warnings, rustdoc, git am on
+# a fresh copy of the pinned tree, and the man page. A gate that passed for
+# the same series head is not run again.
+# Usage: gates.sh RESULTS_FILE
+. "$(dirname "$0")/lib.sh"
+
+results=$1
+head=$(cat "$OUT/series-head")
+stamps=$CACHE/gates
+mkdir -p "$stamps"
+
+record() {
+	echo "$1 gates/$2" >>"$results"
+	[ "$1" = PASS ] || printf '    %s gates/%s%s\n' "$1" "$2" "${3:+: $3}" >&2
+}
+
+# gate NAME FUNCTION: run FUNCTION unless it passed for this head already.
+gate() {
+	local name=$1 fn=$2 stamp=$stamps/$head-$1
+	if [ -f "$stamp" ]; then
+		record PASS "$name"
+		return
+	fi
+	if "$fn" "$name"; then
+		record PASS "$name"
+		touch "$stamp"
+	else
+		record FAIL "$name" "see $LOGS/gate-$name.log"
+	fi
+}
+
+# The patch that adds the MAINTAINERS entry; the ones before it may get
+# checkpatch's "does MAINTAINERS need updating?" warning, nothing else.
+maintainers_patch=$(grep -l '^+++ b/MAINTAINERS' "$OUT"/series/0*.patch | head -n 1)
+
+checkpatch_one() {
+	local p=$1 log=$LOGS/gate-checkpatch.log ignore=
+	[ -n "$maintainers_patch" ] && [[ "$p" < "$maintainers_patch" ]] &&
+		ignore=--ignore=FILE_PATH_CHANGES
+	(cd "$TREE" && scripts/checkpatch.pl --strict --no-summary $ignore "$p") >>"$log" 2>&1
+}
+
+for p in "$OUT"/series/0*.patch; do
+	name=checkpatch/$(basename "$p" .patch)
+	[[ $p == */0000-cover-letter.patch ]] && continue
+	stamp=$stamps/$(sha256sum "$p" | cut -c1-16)-checkpatch
+	if [ -f "$stamp" ]; then
+		record PASS "$name"
+	elif checkpatch_one "$p"; then
+		record PASS "$name"
+		touch "$stamp"
+	else
+		record FAIL "$name" "scripts/checkpatch.pl --strict $p"
+		(cd "$TREE" && scripts/checkpatch.pl --strict --terse "$p") | tail -n 15 >&2
+	fi
+done
+
+rustfmt_gate() {
+	kmake O="$BUILD_NORMAL" rustfmtcheck >"$LOGS/gate-$1.log" 2>&1
+}
+gate rustfmtcheck rustfmt_gate
+
+# New warnings in a build log: any rustc/clippy/kbuild warning, a compiler
+# warning in a file the series touches, any objtool warning but the 6
+# "unreachable instruction" ones the untouched tree has with this toolchain.
+# (The untouched tree also has -Wframe-larger-than warnings in fs/select.c
+# and lib/maple_tree.c in this config.)
+new_warnings() {
+	local log=$1 f
+	grep -E '^warning:' "$log" | grep -v 'warnings* emitted' || true
+	git -C "$TREE" diff --name-only cwp-baseline "$head" | while read -r f; do
+		grep -F "/$f:" "$log" | grep -E ': warning:' || true
+	done
+	grep -E 'objtool: ' "$log" | grep -v 'unreachable instruction' || true
+	local n
+	n=$(grep -c 'objtool: .*unreachable instruction' "$log" || true)
+	[ "$n" -le 6 ] || echo "objtool: $n unreachable instruction warnings, the tree has 6"
+}
+
+# Build every patch in turn (with clippy), in the normal build directory,
+# ending at the head of the series.
+bisect_gate() {
+	local log=$LOGS/gate-$1.log c n=0 ok=0
+	: >"$log"
+	for c in $(git -C "$TREE" rev-list --reverse "cwp-baseline..$head"); do
+		n=$((n + 1))
+		git -C "$TREE" checkout -q "$c"
+		info "bisect: building patch $n: $(git -C "$TREE" log -1 --format=%s "$c")"
+		echo "=== patch $n $(git -C "$TREE" log -1 --format=%s "$c")" >>"$log"
+		if ! kmake O="$BUILD_NORMAL" bzImage >"$LOGS/bisect-$n.log" 2>&1; then
+			echo "build failed" >>"$log"
+			tail -n 20 "$LOGS/bisect-$n.log" >>"$log"
+			ok=1
+			break
+		fi
+		if [ -n "$(new_warnings "$LOGS/bisect-$n.log")" ]; then
+			new_warnings "$LOGS/bisect-$n.log" >>"$log"
+			ok=1
+		fi
+	done
+	git -C "$TREE" checkout -q clone_with_pids
+	[ $ok -eq 0 ] || tail -n 20 "$log" >&2
+	return $ok
+}
+gate bisect-clippy bisect_gate
+
+rustdoc_gate() {
+	kmake O="$BUILD_NORMAL" rustdoc >"$LOGS/gate-$1.log" 2>&1 &&
+		[ -z "$(new_warnings "$LOGS/gate-$1.log")" ]
+}
+gate rustdoc rustdoc_gate
+
+# git am on a fresh worktree of the baseline must give the series' tree.
+am_gate() {
+	local wt=$CACHE/am-check log=$LOGS/gate-$1.log
+	git -C "$TREE" worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
+	git -C "$TREE" worktree prune
+	git -C "$TREE" worktree add -q --detach "$wt" cwp-baseline >"$log" 2>&1 &&
+		git -C "$wt" -c user.name=am -c user.email=am@localhost \
+			am -q $(ls "$OUT"/series/0*.patch | grep -v /0000-cover-letter) >>"$log" 2>&1 &&
+		[ "$(git -C "$wt" rev-parse 'HEAD^{tree}')" = "$(git -C "$TREE" rev-parse "$head^{tree}")" ]
+	local rc=$?
+	git -C "$TREE" worktree remove --force "$wt" 2>/dev/null
+	return $rc
+}
+gate git-am am_gate
+
+man_gate() {
+	local page=$REPO/man/man2/clone_with_pids.2
+	[ -f "$page" ] || return 0
+	LC_ALL=C.UTF-8 MANWIDTH=80 groff -man -ww -z -t "$page" >"$LOGS/gate-$1.log" 2>&1 &&
+		[ ! -s "$LOGS/gate-$1.log" ]
+}
+gate man-page man_gate

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Make the pinned kernel a git tree with a baseline commit tagged
+# cwp-baseline. With KDIR set, the user's own 6.12 checkout is used as it
+# is: its HEAD at first use becomes the baseline.
+. "$(dirname "$0")/lib.sh"
+
+git_tree() { git -C "$TREE" "$@"; }
+
+if [ -n "${KDIR:-}" ]; then
+	git_tree rev-parse --git-dir >/dev/null 2>&1 ||
+		die "KDIR=$KDIR is not a git checkout"
+	git_tree rev-parse -q --verify cwp-baseline >/dev/null ||
+		git_tree tag cwp-baseline HEAD
+	exit 0
+fi
+
+if git_tree rev-parse -q --verify cwp-baseline >/dev/null 2>&1; then
+	exit 0
+fi
+
+[ -f "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run tooling/setup.sh"
+echo "$KERNEL_TARBALL_SHA256  $KERNEL_TARBALL" | sha256sum -c --quiet - ||
+	die "$KERNEL_TARBALL is not the pinned $KERNEL_DEB_VERSION (tooling/pin)"
+
+step tree "unpacking $KERNEL_DEB_PACKAGE $KERNEL_DEB_VERSION (≈1 min)"
+rm -rf "$TREE.tmp"
+mkdir -p "$TREE.tmp"
+tar -xf "$KERNEL_TARBALL" -C "$TREE.tmp" --strip-components=1
+
+# Debian's .gitignore ends with a block that ignores the whole top level.
+sed -i '/^# Debian packaging/,$d' "$TREE.tmp/.gitignore"
+sed -i '${/^#$/d}' "$TREE.tmp/.gitignore"
+
+step tree "committing the baseline"
+git -C "$TREE.tmp" init -q
+git -C "$TREE.tmp" add -A
+GIT_AUTHOR_DATE=$SERIES_DATE GIT_COMMITTER_DATE=$SERIES_DATE \
+	git -C "$TREE.tmp" -c user.name=baseline -c user.email=baseline@localhost \
+	commit -q -m "Linux $KERNEL_RELEASE (Debian $KERNEL_DEB_VERSION)"
+git -C "$TREE.tmp" tag cwp-baseline
+rm -rf "$TREE"
+mv "$TREE.tmp" "$TREE"

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the tooling scripts; sourced, never run.
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tooling/pin
+. "$REPO/tooling/pin"
+
+# The unpacked kernel, the builds and the test binaries live outside the
+# repository so that every clone (and CI) reuses them.
+CACHE=${CWP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clone_with_pids}
+OUT=$REPO/out
+TREE=${KDIR:-$CACHE/linux-$KERNEL_RELEASE}
+BUILD_NORMAL=$CACHE/build/normal
+BUILD_DEBUG=$CACHE/build/debug
+LOGS=$OUT/logs
+JOBS=${JOBS:-$(($(nproc) + 1))}
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+mkdir -p "$CACHE" "$OUT" "$LOGS"
+
+# The identity the series is committed with.
+SERIES_AUTHOR_NAME=${SERIES_AUTHOR_NAME:-"Clone With Pids Developers"}
+SERIES_AUTHOR_EMAIL=${SERIES_AUTHOR_EMAIL:-"clone-with-pids@lists.example.org"}
+# Fixed dates make the series commits reproducible, so an unchanged series
+# gives unchanged commit ids and a warm run rebuilds nothing.
+SERIES_DATE="2026-11-01T00:00:00+0000"
+
+step() { printf '[%s] %s\n' "$1" "$2" >&2; }
+info() { printf '    %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# run_logged LOG CMD...: run CMD with its output in LOG; on failure show the
+# last lines of LOG and fail.
+run_logged() {
+	local log=$1
+	shift
+	if ! "$@" >"$log" 2>&1; then
+		printf 'error: %s failed; last lines of %s:\n' "$*" "$log" >&2
+		tail -n 40 "$log" >&2
+		return 1
+	fi
+}
+
+# Every build goes through clippy, so its warnings show where code is
+# compiled and switching it on never forces a rebuild.
+kmake() {
+	make -C "$TREE" LLVM=1 CLIPPY=1 -j"$JOBS" "$@"
+}

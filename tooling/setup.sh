@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install, idempotently, what the loop needs and is missing.
+. "$(dirname "$0")/lib.sh"
+
+APT_PACKAGES=(
+	"$KERNEL_DEB_PACKAGE" qemu-system-x86 clang lld llvm flex bison bc
+	libelf-dev libssl-dev cpio gcc-multilib libcap-dev python3-ply
+	python3-git
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	step setup "installing ${missing[*]} (≈3 min)"
+	run_logged "$LOGS/apt-update.log" apt-get update
+	pkgs=()
+	for p in "${missing[@]}"; do
+		if [ "$p" = "$KERNEL_DEB_PACKAGE" ] &&
+		   apt-cache madison "$p" | grep -qF "$KERNEL_DEB_VERSION"; then
+			p="$p=$KERNEL_DEB_VERSION"
+		fi
+		pkgs+=("$p")
+	done
+	DEBIAN_FRONTEND=noninteractive run_logged "$LOGS/apt-install.log" \
+		apt-get install -y --no-install-recommends "${pkgs[@]}"
+fi
+
+command -v rustup >/dev/null || die "rustup is missing; this machine kind ships it"
+if ! rustup component list --installed | grep -q '^rust-src'; then
+	step setup "adding rust-src"
+	run_logged "$LOGS/rustup.log" rustup component add rust-src
+fi
+if ! bindgen --version 2>/dev/null | grep -q '0\.69\.5'; then
+	step setup "installing bindgen-cli 0.69.5 (≈3 min)"
+	run_logged "$LOGS/bindgen.log" cargo install --locked bindgen-cli@0.69.5
+fi
