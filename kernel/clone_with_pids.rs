@@ -107,7 +107,12 @@ fn checked_count(num_pids: i32, levels: Levels) -> Result<usize> {
 ///
 /// `EINVAL` when `wanted` has more pids than `levels` can address, when a
 /// pid is negative or not below `pid_max`, or when `set_tid` is too short.
-pub fn map_pids(wanted: &[i32], levels: Levels, pid_max: i32, set_tid: &mut [i32]) -> Result<usize> {
+pub fn map_pids(
+    wanted: &[i32],
+    levels: Levels,
+    pid_max: i32,
+    set_tid: &mut [i32],
+) -> Result<usize> {
     if wanted.len() > levels.addressable || levels.addressable > levels.alloc_level + 1 {
         return Err(EINVAL);
     }

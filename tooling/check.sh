@@ -52,6 +52,15 @@ guest_tests() {
 			record FAIL "${prefix%/}" "did not finish"
 			continue
 		fi
+		# The upstream test casts libcap's cap_t to its own struct, which
+		# libcap >= 2.5x no longer matches (a field precedes the header),
+		# so cap_set_proc() gets a bogus set: it fails the same way on the
+		# stock kernel. Our own kselftests cover CAP_CHECKPOINT_RESTORE.
+		if [[ $t == */clone3_cap_checkpoint_restore ]] &&
+		   grep -q '^cap_set_proc: Operation not permitted' "$part"; then
+			record SKIP "${prefix%/}" "libcap layout, fails on the stock kernel too"
+			continue
+		fi
 		if ! grep -Eq '^(not )?ok [0-9]+' "$part"; then
 			if [ "$code" = 4 ]; then record SKIP "${prefix%/}"; continue; fi
 			record FAIL "${prefix%/}" "no KTAP results (exit $code)"

@@ -35,6 +35,10 @@ sed -i '${/^#$/d}' "$TREE.tmp/.gitignore"
 step tree "committing the baseline"
 git -C "$TREE.tmp" init -q
 git -C "$TREE.tmp" add -A
+# The rest of Debian's .gitignore still ignores every dotfile (upstream
+# re-includes .gitignore, .rustfmt.toml, ...): the baseline has them all.
+git -C "$TREE.tmp" ls-files -z --others --ignored --exclude-standard |
+	xargs -0 git -C "$TREE.tmp" add -f --
 GIT_AUTHOR_DATE=$SERIES_DATE GIT_COMMITTER_DATE=$SERIES_DATE \
 	git -C "$TREE.tmp" -c user.name=baseline -c user.email=baseline@localhost \
 	commit -q -m "Linux $KERNEL_RELEASE (Debian $KERNEL_DEB_VERSION)"

@@ -38,3 +38,9 @@ if ! bindgen --version 2>/dev/null | grep -q '0\.69\.5'; then
 	step setup "installing bindgen-cli 0.69.5 (≈3 min)"
 	run_logged "$LOGS/bindgen.log" cargo install --locked bindgen-cli@0.69.5
 fi
+# checkpatch's SPDX check runs "python3" from PATH, which may not be
+# Debian's (whose python3-ply/python3-git cover /usr/bin/python3).
+if ! python3 -c 'import ply, git' 2>/dev/null; then
+	step setup "installing ply and GitPython for $(command -v python3)"
+	run_logged "$LOGS/pip.log" python3 -m pip install --quiet ply GitPython
+fi

@@ -16,11 +16,12 @@ int clone_with_pids_prepare(const struct target_pid_set __user *pid_set,
 			    bool new_pid_ns, pid_t *set_tid,
 			    size_t set_tid_len);
 #else
+/* Without the core there is no clone_with_pids() to call this. */
 static inline int
 clone_with_pids_prepare(const struct target_pid_set __user *pid_set,
 			bool new_pid_ns, pid_t *set_tid, size_t set_tid_len)
 {
-	return -ENOSYS;
+	return -EOPNOTSUPP;
 }
 #endif
 
