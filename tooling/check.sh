@@ -33,7 +33,7 @@ summary() {
 guest_tests() {
 	local name=$1 vmflags=$2 log=$LOGS/guest-$1.log rc=0
 	shift 3
-	step "$name" "running $# test programs in the guest (log: $log)"
+	info "running $# test programs in one guest boot (log: $log)"
 	"$REPO/tooling/vm.sh" $vmflags "$REPO/tooling/run-tests.sh" "$@" \
 		>"$log" 2>&1 || rc=$?
 	if [ $rc -eq 124 ] || [ $rc -eq 125 ]; then
@@ -89,19 +89,23 @@ cwp_programs() {
 }
 
 build_all() {
+	step "1/$steps" "installing what is missing (≈5 min on a fresh machine)"
 	"$REPO/tooling/setup.sh"
+	step "2/$steps" "unpacking the pinned kernel if needed (≈2 min once)"
 	"$REPO/tooling/kernel-tree.sh"
-	step series "applying the series to $TREE"
+	step "3/$steps" "applying the series to $TREE"
 	"$REPO/tooling/series.sh" --format-patch
-	step kernel "building the kernel (≈6 min cold, seconds warm; log: $LOGS/build-normal.log)"
+	step "4/$steps" "building the kernel (≈8 min cold, <1 min warm; log: $LOGS/build-normal.log)"
 	"$REPO/tooling/build-kernel.sh" normal
-	step selftests "building the test programs"
+	step "5/$steps" "building the test programs"
 	"$REPO/tooling/build-selftests.sh"
 }
 
 case $mode in
 run)
+	steps=6
 	build_all
+	step "6/$steps" "booting the guest and running the kselftests"
 	mapfile -t progs < <(cwp_programs)
 	[ ${#progs[@]} -gt 0 ] || die "no clone_with_pids kselftests were built"
 	guest_tests kselftests "" -- "${progs[@]}"
@@ -109,21 +113,30 @@ run)
 	summary
 	;;
 check)
+	steps=9
 	build_all
-	step gates "host-side gates"
+	step "6/$steps" "host-side gates (a build per patch when the series changed: ≈15 min)"
 	"$REPO/tooling/gates.sh" "$results"
 	mapfile -t progs < <(cwp_programs)
 	clone3=("$OUT"/selftests/clone3/clone3{,_clear_sighand,_set_tid,_cap_checkpoint_restore})
 	extra=()
 	[ -n "${CWP_FAIL_CANARY:-}" ] && extra=("$REPO/tooling/fail-canary.sh")
+	step "7/$steps" "booting the guest: kselftests, clone3 suite, KUnit"
 	guest_tests guest "" -- "${progs[@]}" "${clone3[@]}" "${extra[@]}"
-	if [ -x "$REPO/tooling/hardening.sh" ]; then
+	if [ -f "$REPO/tooling/userspace-tests.sh" ]; then
+		step "8/$steps" "restart tools: crate, CLI and C sample"
+		"$REPO/tooling/userspace-tests.sh" "$results" || true
+	fi
+	if [ -f "$REPO/tooling/hardening.sh" ]; then
+		step "9/$steps" "hardening in the debug kernel (≈15 min cold)"
 		"$REPO/tooling/hardening.sh" "$results" || true
 	fi
 	summary
 	;;
 hardening)
+	steps=6
 	build_all
+	step "6/$steps" "hardening in the debug kernel"
 	"$REPO/tooling/hardening.sh" "$results" || true
 	summary
 	;;
