@@ -12,8 +12,10 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${CWP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clone_with_pids}
 OUT=$REPO/out
 TREE=${KDIR:-$CACHE/linux-$KERNEL_RELEASE}
-BUILD_NORMAL=$CACHE/build/normal
-BUILD_DEBUG=$CACHE/build/debug
+# A user's own tree (KDIR) gets build directories of its own.
+BUILD_ROOT=$CACHE/build${KDIR:+-$(echo "$KDIR" | sha256sum | cut -c1-8)}
+BUILD_NORMAL=$BUILD_ROOT/normal
+BUILD_DEBUG=$BUILD_ROOT/debug
 LOGS=$OUT/logs
 JOBS=${JOBS:-$(($(nproc) + 1))}
 

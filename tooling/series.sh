@@ -71,7 +71,7 @@ if [ -n "${KDIR:-}" ]; then
 	# The user's tree: apply the series there as a reviewer would.
 	format_patch
 	git_tree checkout -q -B clone_with_pids cwp-baseline
-	git_tree am -q "$OUT"/series/0*-*.patch ||
+	git_tree am -q $(ls "$OUT"/series/0*.patch | grep -v /0000-cover-letter) ||
 		die "the series does not apply to $KDIR (git am --abort there)"
 	[ "$(git_tree rev-parse 'HEAD^{tree}')" = "$(git_tree rev-parse "$head^{tree}")" ] ||
 		die "git am in $KDIR gave a different tree than the series"

@@ -53,10 +53,10 @@ if [ -z "$rc" ]; then
 	cat "$run/qemu.log" >&2
 	rc=125
 fi
-splats='(BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|kmemleak:|possible .*deadlock|lockdep|general protection fault|Call Trace:)'
-if grep -Eq "$splats" "$console"; then
+splats='(BUG:|WARNING:|Oops|Kernel panic|UBSAN:|KASAN:|suspected memory leak|general protection fault|Call Trace:|INFO: task .* blocked)'
+if grep -aEq "$splats" "$console"; then
 	echo "error: the guest kernel reported a problem ($console):" >&2
-	grep -E -A 12 "$splats" "$console" | head -n 60 >&2
+	grep -aE -A 12 "$splats" "$console" | head -n 60 >&2
 	rc=124
 fi
 exit "$rc"
