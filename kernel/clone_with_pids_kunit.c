@@ -82,6 +82,29 @@ static void map_deepest_test(struct kunit *test)
 				wanted[CLONE_WITH_PIDS_MAX - 1 - i]);
 }
 
+/*
+ * CLONE_NEWPID below the deepest level: the set maps, with the new
+ * namespace's 0 entry in the extra slot, and copy_process() then fails
+ * with ENOSPC.
+ */
+static void map_below_deepest_test(struct kunit *test)
+{
+	pid_t wanted[CLONE_WITH_PIDS_MAX], set_tid[CLONE_WITH_PIDS_SET_TID_MAX];
+	int i, ret;
+
+	for (i = 0; i < CLONE_WITH_PIDS_MAX; i++)
+		wanted[i] = 100 + i;
+	ret = clone_with_pids_test_map(wanted, ARRAY_SIZE(wanted),
+				       CLONE_WITH_PIDS_MAX,
+				       MAX_PID_NS_LEVEL + 1, TEST_PID_MAX,
+				       set_tid, ARRAY_SIZE(set_tid));
+	KUNIT_ASSERT_EQ(test, ret, CLONE_WITH_PIDS_SET_TID_MAX);
+	KUNIT_EXPECT_EQ(test, set_tid[0], 0);
+	for (i = 1; i < CLONE_WITH_PIDS_SET_TID_MAX; i++)
+		KUNIT_EXPECT_EQ(test, set_tid[i],
+				wanted[CLONE_WITH_PIDS_MAX - i]);
+}
+
 /* The core never writes past the array it is given. */
 static void map_short_array_test(struct kunit *test)
 {
@@ -154,6 +177,7 @@ static void prepare_kernel_pointer_test(struct kunit *test)
 static struct kunit_case clone_with_pids_test_cases[] = {
 	KUNIT_CASE_PARAM(map_pids_test, map_gen_params),
 	KUNIT_CASE(map_deepest_test),
+	KUNIT_CASE(map_below_deepest_test),
 	KUNIT_CASE(map_short_array_test),
 	KUNIT_CASE(decode_native_test),
 	KUNIT_CASE(decode_compat_test),

@@ -109,7 +109,7 @@ run)
 	mapfile -t progs < <(cwp_programs)
 	[ ${#progs[@]} -gt 0 ] || die "no clone_with_pids kselftests were built"
 	guest_tests kselftests "" -- "${progs[@]}"
-	sed -n '/^@@BEGIN/,$p' "$LOGS/guest-kselftests.log" | grep -v '^@@'
+	sed -n '/^@@BEGIN/,$p' "$LOGS/guest-kselftests.log" | sed -n 's|^@@BEGIN \(.*\)|# === \1|p; /^@@/!p'
 	summary
 	;;
 check)

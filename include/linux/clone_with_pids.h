@@ -10,6 +10,13 @@
 /* A pid set holds at most one pid for every pid namespace level. */
 #define CLONE_WITH_PIDS_MAX	(MAX_PID_NS_LEVEL + 1)
 
+/*
+ * The array handed to alloc_pid() has one more slot: the 0 entry of a pid
+ * namespace that CLONE_NEWPID would create below the deepest level, so that
+ * such a call fails in copy_process() with -ENOSPC, as clone() does.
+ */
+#define CLONE_WITH_PIDS_SET_TID_MAX	(CLONE_WITH_PIDS_MAX + 1)
+
 #ifdef CONFIG_CLONE_WITH_PIDS
 /* Implemented in Rust, in kernel/clone_with_pids.rs. */
 int clone_with_pids_prepare(const struct target_pid_set __user *pid_set,

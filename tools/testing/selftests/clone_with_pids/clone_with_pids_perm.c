@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clone_with_pids() permissions: a non-zero pid at a level needs
+ * CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in the user namespace owning
+ * that level's pid namespace; a NULL or all-zero set needs nothing.
+ *
+ * Capabilities are set with capset(2) directly rather than with libcap,
+ * so that the test builds for ia32 as well, where libcap is rarely
+ * installed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "../kselftest_harness.h"
+#include "clone_with_pids_selftests.h"
+
+#ifndef CAP_CHECKPOINT_RESTORE
+#define CAP_CHECKPOINT_RESTORE 40
+#endif
+
+#define CAP(cap) (1ULL << (cap))
+#define NOBODY 65534
+
+/* Set the effective and permitted capabilities to @caps. */
+static int set_caps(__u64 caps)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	data[0].effective = (__u32)caps;
+	data[0].permitted = (__u32)caps;
+	data[1].effective = (__u32)(caps >> 32);
+	data[1].permitted = (__u32)(caps >> 32);
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+/* The capabilities the caller has, effective ones. */
+static __u64 get_caps(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+	return data[0].effective | (__u64)data[1].effective << 32;
+}
+
+/* Become nobody, keeping only the capabilities @keep. */
+static int drop_to_nobody(__u64 keep)
+{
+	/* Keep the permitted set across setresuid(), for capset(). */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
+		return -errno;
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -errno;
+	if (set_caps(keep))
+		return -errno;
+	/*
+	 * Changing uid made the process non-dumpable, which makes its
+	 * /proc files root's: it could not write its own uid_map.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		return -errno;
+	return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	ssize_t len = strlen(text);
+	int fd, ret = 0;
+
+	fd = openat(cwp_proc0, path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+FIXTURE(caps) {
+	pid_t pid0;	/* a free pid of the initial pid namespace */
+};
+
+FIXTURE_VARIANT(caps) {
+	int depth;	/* the level of the caller, made by root */
+};
+
+FIXTURE_VARIANT_ADD(caps, level0) {
+	.depth = 0,
+};
+
+FIXTURE_VARIANT_ADD(caps, level2) {
+	.depth = 2,
+};
+
+FIXTURE_SETUP(caps)
+{
+	cwp_require(_metadata);
+	if (_metadata->exit_code)
+		return;
+	self->pid0 = cwp_free_pid();
+	ASSERT_LT(0, self->pid0);
+}
+
+FIXTURE_TEARDOWN(caps)
+{
+}
+
+/* The pid chosen at @level: a free one at level 0, below it 150 + level. */
+static pid_t pid_at(pid_t pid0, int level)
+{
+	return level ? 150 + level : pid0;
+}
+
+/* In a process at level @d, with the capabilities it was left: succeed. */
+static void expect_success(struct __test_metadata *_metadata, pid_t pid0,
+			   int d)
+{
+	pid_t pids[CWP_MAX_PIDS];
+	struct target_pid_set set = { d + 1, pids };
+	struct cwp_child c;
+	int level;
+
+	for (level = 0; level <= d; level++)
+		pids[level] = pid_at(pid0, level);
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(pids[d], c.pid);
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+	EXPECT_EQ(0, cwp_release(&c));
+}
+
+/* In a process at level @d without the capability: EPERM, at any level. */
+static void expect_eperm(struct __test_metadata *_metadata, pid_t pid0,
+			 int d)
+{
+	pid_t pids[CWP_MAX_PIDS];
+	struct target_pid_set set = { d + 1, pids };
+	int level, k;
+
+	for (k = 0; k <= d; k++) {
+		for (level = 0; level <= d; level++)
+			pids[level] = level == k ? pid_at(pid0, level) : 0;
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set))
+			TH_LOG("pid chosen at level %d", k);
+	}
+	for (level = 0; level <= d; level++)
+		pids[level] = pid_at(pid0, level);
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	/* Fewer pids than levels: the youngest level only. */
+	pids[0] = pid_at(pid0, d);
+	set.num_pids = 1;
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	EXPECT_TRUE(cwp_no_children());
+}
+
+TEST_F(caps, checkpoint_restore_only)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ASSERT_EQ(0, drop_to_nobody(CAP(CAP_CHECKPOINT_RESTORE)));
+		ASSERT_EQ(CAP(CAP_CHECKPOINT_RESTORE), get_caps());
+		expect_success(_metadata, self->pid0, variant->depth);
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+TEST_F(caps, sys_admin_only)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ASSERT_EQ(0, drop_to_nobody(CAP(CAP_SYS_ADMIN)));
+		ASSERT_EQ(CAP(CAP_SYS_ADMIN), get_caps());
+		expect_success(_metadata, self->pid0, variant->depth);
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+TEST_F(caps, no_caps_eperm)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ASSERT_EQ(0, drop_to_nobody(0));
+		ASSERT_EQ(0, get_caps());
+		expect_eperm(_metadata, self->pid0, variant->depth);
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+TEST_F(caps, root_without_the_two_caps_eperm)
+{
+	pid_t pid;
+
+	/* uid 0 and every other capability do not make up for them. */
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		__u64 caps = get_caps();
+
+		caps &= ~(CAP(CAP_SYS_ADMIN) | CAP(CAP_CHECKPOINT_RESTORE));
+		ASSERT_EQ(0, set_caps(caps));
+		ASSERT_EQ(0, getuid());
+		expect_eperm(_metadata, self->pid0, variant->depth);
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+TEST_F(caps, no_caps_clone_without_pids)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int d = variant->depth;
+		pid_t pids[CWP_MAX_PIDS] = { 0 };
+		struct target_pid_set set = { 0, pids };
+		struct cwp_child c;
+
+		ASSERT_EQ(0, drop_to_nobody(0));
+
+		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, NULL));
+		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+		EXPECT_EQ(0, cwp_release(&c));
+
+		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+		EXPECT_EQ(0, cwp_release(&c));
+
+		/* All levels left to the kernel need no capability either. */
+		set.num_pids = d + 1;
+		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+		EXPECT_EQ(0, cwp_release(&c));
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+TEST_F(caps, no_caps_precedence)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int d = variant->depth;
+		pid_t pids[CWP_MAX_PIDS + 1] = { 0 };
+		struct target_pid_set set = { d + 1, pids };
+
+		ASSERT_EQ(0, drop_to_nobody(0));
+
+		/* The set is checked before the capabilities. */
+		set.num_pids = d + 2;
+		pids[d] = pid_at(self->pid0, d);
+		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+		set.num_pids = d + 1;
+		pids[0] = -1;
+		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+		pids[0] = cwp_pid_max;
+		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+		set.target_pids = (pid_t *)-4096L;
+		EXPECT_EQ(-EFAULT, cwp_clone_err(SIGCHLD, NULL, &set));
+
+		/* And the capabilities before whether the pid is free. */
+		set.target_pids = pids;
+		pids[0] = 0;
+		pids[d] = 1;
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+		EXPECT_TRUE(cwp_no_children());
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+TEST_F(caps, newuser_in_same_call_does_not_count)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int d = variant->depth;
+		pid_t pids[CWP_MAX_PIDS] = { 0 };
+		struct target_pid_set set = { d + 1, pids };
+		int ret;
+
+		ASSERT_EQ(0, drop_to_nobody(0));
+		/* Is CLONE_NEWUSER allowed to nobody at all? */
+		ret = cwp_clone(SIGCHLD | CLONE_NEWUSER, NULL);
+		if (ret == 0)
+			_exit(0);
+		if (ret < 0)
+			SKIP(_exit(0), "unprivileged CLONE_NEWUSER: %s",
+			     strerror(errno));
+		EXPECT_EQ(0, cwp_wait(ret));
+
+		/* The capabilities are the caller's, not the child's. */
+		pids[d] = pid_at(self->pid0, d);
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD | CLONE_NEWUSER, NULL,
+						&set));
+		EXPECT_TRUE(cwp_no_children());
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+FIXTURE(userns) {
+	pid_t pid0;	/* a free pid of the initial pid namespace */
+};
+
+FIXTURE_VARIANT(userns) {
+	int depth;	/* the level of the namespace owner, made by root */
+};
+
+FIXTURE_VARIANT_ADD(userns, level0) {
+	.depth = 0,
+};
+
+FIXTURE_VARIANT_ADD(userns, level1) {
+	.depth = 1,
+};
+
+FIXTURE_SETUP(userns)
+{
+	cwp_require(_metadata);
+	if (_metadata->exit_code)
+		return;
+	self->pid0 = cwp_free_pid();
+	ASSERT_LT(0, self->pid0);
+}
+
+FIXTURE_TEARDOWN(userns)
+{
+}
+
+/*
+ * Run as the init of a pid namespace at level d + 1 that a user namespace
+ * of ours owns: pids can be chosen there, but not at level d or above.
+ */
+static void owner_inside(struct __test_metadata *_metadata, pid_t pid0,
+			 int d)
+{
+	pid_t pids[CWP_MAX_PIDS] = { 0 };
+	struct target_pid_set set = { d + 2, pids };
+	struct cwp_child c;
+
+	pids[d + 1] = 50;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(50, c.pid);
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 2);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	pids[d] = d ? 151 : pid0;
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	pids[d] = 0;
+	/* Allowed, so now it is about the pid: this process is pid 1. */
+	pids[d + 1] = 1;
+	EXPECT_EQ(-EBUSY, cwp_clone_err(SIGCHLD, NULL, &set));
+	EXPECT_TRUE(cwp_no_children());
+}
+
+TEST_F(userns, owner_chooses_only_own_levels)
+{
+	int d = variant->depth;
+	pid_t pid;
+
+	pid = cwp_fork_nested(d);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t pids[CWP_MAX_PIDS] = { 0 };
+		struct target_pid_set set = { d + 1, pids };
+		pid_t outer = d ? 151 : self->pid0;
+		struct cwp_child c;
+		char map[32], byte = 0;
+		int hold[2];
+		pid_t init;
+
+		ASSERT_EQ(0, drop_to_nobody(0));
+		if (unshare(CLONE_NEWUSER | CLONE_NEWPID))
+			SKIP(_exit(0), "unprivileged user namespaces: %s",
+			     strerror(errno));
+		snprintf(map, sizeof(map), "0 %d 1", NOBODY);
+		ASSERT_EQ(0, write_file("self/uid_map", map));
+		ASSERT_EQ(0, write_file("self/setgroups", "deny"));
+		ASSERT_EQ(0, write_file("self/gid_map", map));
+
+		/*
+		 * No init yet, so levels 0 to d: none ours. The parent's
+		 * level is refused, an all-zero set makes the init.
+		 */
+		pids[d] = outer;
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+		pids[d] = 0;
+		ASSERT_EQ(0, pipe(hold));
+		init = cwp_clone(SIGCHLD, &set);
+		if (init == 0) {
+			owner_inside(_metadata, self->pid0, d);
+			/* The namespace ends with its init: wait for the owner. */
+			ASSERT_EQ(1, read(hold[0], &byte, 1));
+			_exit(0);
+		}
+		ASSERT_LT(0, init);
+
+		/* The init is there: level d + 1 now takes an entry. */
+		set.num_pids = d + 2;
+		pids[d + 1] = 42;
+		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+		cwp_check_nspid(_metadata, &c.rep, pids, d + 2);
+		EXPECT_EQ(42, c.rep.getpid);
+		EXPECT_EQ(0, cwp_release(&c));
+
+		pids[0] = 43;
+		set.num_pids = 1;
+		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+		EXPECT_EQ(43, c.rep.getpid);
+		EXPECT_EQ(d + 2, c.rep.nr);
+		EXPECT_EQ(0, cwp_release(&c));
+
+		/* Every level is checked before anything is done ... */
+		memset(pids, 0, sizeof(pids));
+		set.num_pids = d + 2;
+		pids[d] = outer;
+		pids[d + 1] = 44;
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+		/* ... so 44 was not taken. */
+		pids[d] = 0;
+		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+		EXPECT_EQ(44, c.rep.getpid);
+		EXPECT_EQ(0, cwp_release(&c));
+
+		ASSERT_EQ(1, write(hold[1], &byte, 1));
+		EXPECT_EQ(0, cwp_wait(init));
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the clone_with_pids() selftests.
+ *
+ * The tests run as root in the initial pid namespace, with /proc mounted
+ * for that namespace, as kselftests normally are. Pid namespace levels are
+ * therefore absolute: the test process is at level 0, and a process made
+ * by cwp_fork_nested(d) is at level d.
+ *
+ * Every process a test makes either runs the harness' checks itself (the
+ * metadata of TEST_F() is shared memory, so a failed check in any
+ * descendant fails the test) or reports what it saw through a pipe. Every
+ * process is waited for by its parent, so that a test leaves nothing
+ * behind.
+ */
+#ifndef _CLONE_WITH_PIDS_SELFTESTS_H
+#define _CLONE_WITH_PIDS_SELFTESTS_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/clone_with_pids.h>
+
+#include "../kselftest_harness.h"
+
+#ifndef __NR_clone_with_pids
+#define __NR_clone_with_pids 463
+#endif
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+/* Levels 0 to MAX_PID_NS_LEVEL (32), so at most 33 pids. */
+#define CWP_MAX_LEVEL 32
+#define CWP_MAX_PIDS (CWP_MAX_LEVEL + 1)
+
+/* The inode number of the initial pid namespace (PROC_PID_INIT_INO). */
+#define CWP_INIT_PID_NS_INO 0xEFFFFFFCU
+
+/*
+ * How long a process waits for another one to report. Far below the
+ * harness' timeout, so that a lost child fails with a message instead.
+ */
+#define CWP_TIMEOUT_MS 10000
+
+/* Exit status of a process of cwp_fork_nested() that could not fork. */
+#define CWP_EXIT_SETUP 99
+
+/* /proc of the initial pid namespace, opened before any unshare(). */
+static int cwp_proc0 = -1;
+/* /proc/sys/kernel/pid_max */
+static int cwp_pid_max;
+
+static inline pid_t sys_clone_with_pids(unsigned long flags, void *stack,
+					int *parent_tid, int *child_tid,
+					unsigned long tls,
+					struct target_pid_set *pid_set)
+{
+	/* What is buffered now must not be written twice. */
+	fflush(stdout);
+	fflush(stderr);
+	return syscall(__NR_clone_with_pids, flags, stack, parent_tid,
+		       child_tid, tls, pid_set);
+}
+
+/* Like fork(): no new stack, so the child returns 0 from here. */
+static inline pid_t cwp_clone(unsigned long flags,
+			      struct target_pid_set *pid_set)
+{
+	return sys_clone_with_pids(flags, NULL, NULL, NULL, 0, pid_set);
+}
+
+/*
+ * For a call that must fail: returns -errno. Should the call succeed
+ * anyway, the child exits at once, is reaped, and its pid is returned, so
+ * that the caller's check fails without the child running the test.
+ */
+static inline int cwp_clone_err(unsigned long flags, int *parent_tid,
+				struct target_pid_set *pid_set)
+{
+	pid_t pid;
+
+	pid = sys_clone_with_pids(flags, NULL, parent_tid, NULL, 0, pid_set);
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return -errno;
+	waitpid(pid, NULL, __WALL);
+	return pid;
+}
+
+/* Wait for a child: its exit status, 128 + the signal that killed it. */
+static inline int cwp_wait(pid_t pid)
+{
+	int status;
+
+	for (;;) {
+		if (waitpid(pid, &status, __WALL) == pid)
+			break;
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -EINVAL;
+}
+
+/* True when the caller has no child at all: a failed call made none. */
+static inline bool cwp_no_children(void)
+{
+	return waitpid(-1, NULL, WNOHANG | __WALL) < 0 && errno == ECHILD;
+}
+
+static inline int cwp_read_all(int fd, void *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t done = 0;
+	ssize_t ret;
+
+	while (done < len) {
+		ret = poll(&pfd, 1, CWP_TIMEOUT_MS);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret <= 0)
+			return -ETIMEDOUT;
+		ret = read(fd, (char *)buf + done, len - done);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret <= 0)
+			return -EIO;
+		done += ret;
+	}
+	return 0;
+}
+
+/*
+ * Parse the NSpid line of a status file, relative to @dirfd. The line
+ * lists the task's pids from the level of that proc instance's pid
+ * namespace down to the task's own. Returns the number of pids, or
+ * -errno.
+ */
+static inline int cwp_read_nspid(int dirfd, const char *path, pid_t *pids,
+				 int max)
+{
+	char buf[8192], *p, *end;
+	ssize_t len, got = 0;
+	int fd, nr = 0;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((len = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += len;
+	close(fd);
+	if (len < 0)
+		return -EIO;
+	buf[got] = '\0';
+
+	p = strstr(buf, "\nNSpid:");
+	if (!p)
+		return -ENOENT;
+	p += strlen("\nNSpid:");
+	while (nr < max && *p != '\n') {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		pids[nr++] = pid;
+		p = end;
+	}
+	return nr;
+}
+
+/* What a child of cwp_spawn() saw of itself. */
+struct cwp_report {
+	int nr;				/* pids in nspid[], or -errno */
+	pid_t nspid[CWP_MAX_PIDS + 1];	/* from level 0 down */
+	pid_t getpid;			/* getpid() in the child */
+	pid_t ctid;			/* *child_tid, as the child saw it */
+};
+
+struct cwp_child {
+	pid_t pid;			/* as returned to the caller */
+	int hold;			/* a byte written here ends the child */
+	struct cwp_report rep;
+};
+
+/*
+ * Make a child with clone_with_pids() that reports its NSpid (read from
+ * the /proc of the initial pid namespace, so every level shows) and then
+ * stays alive, holding its pids, until cwp_release(). Returns 0, or
+ * -errno of the call, and then there is no child.
+ */
+static inline int cwp_spawn(struct cwp_child *c, unsigned long flags,
+			    int *parent_tid, struct target_pid_set *pid_set)
+{
+	int rep[2], hold[2], err;
+	pid_t ctid = 0;
+	char byte;
+
+	memset(c, 0, sizeof(*c));
+	if (pipe2(rep, O_CLOEXEC))
+		return -errno;
+	if (pipe2(hold, O_CLOEXEC)) {
+		err = -errno;
+		close(rep[0]);
+		close(rep[1]);
+		return err;
+	}
+
+	c->pid = sys_clone_with_pids(flags, NULL, parent_tid, &ctid, 0,
+				     pid_set);
+	if (c->pid == 0) {
+		struct cwp_report r = { .getpid = getpid(), .ctid = ctid };
+
+		r.nr = cwp_read_nspid(cwp_proc0, "self/status", r.nspid,
+				      CWP_MAX_PIDS + 1);
+		if (write(rep[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		/* Hold the pids until the parent has looked at them. */
+		if (read(hold[0], &byte, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	err = errno;
+	close(rep[1]);
+	close(hold[0]);
+	if (c->pid < 0) {
+		close(rep[0]);
+		close(hold[1]);
+		return -err;
+	}
+	c->hold = hold[1];
+	err = cwp_read_all(rep[0], &c->rep, sizeof(c->rep));
+	if (err)
+		c->rep.nr = err;
+	close(rep[0]);
+	return 0;
+}
+
+/* Let a child of cwp_spawn() exit and reap it: its exit status. */
+static inline int cwp_release(struct cwp_child *c)
+{
+	char byte = 0;
+	int ret;
+
+	ret = write(c->hold, &byte, 1);
+	close(c->hold);
+	if (ret != 1)
+		return -EIO;
+	return cwp_wait(c->pid);
+}
+
+/* Check a child's NSpid, from level 0; a wanted 0 matches any pid. */
+static inline void cwp_check_nspid(struct __test_metadata *_metadata,
+				   const struct cwp_report *rep,
+				   const pid_t *want, int nr)
+{
+	int level;
+
+	ASSERT_EQ(nr, rep->nr);
+	for (level = 0; level < nr; level++) {
+		if (want[level]) {
+			EXPECT_EQ(want[level], rep->nspid[level])
+				TH_LOG("pid at level %d", level);
+		} else {
+			EXPECT_LT(0, rep->nspid[level])
+				TH_LOG("pid at level %d", level);
+		}
+	}
+	/* The child's own pid is the one of its youngest level. */
+	EXPECT_EQ(rep->nspid[nr - 1], rep->getpid);
+}
+
+static inline pid_t cwp_fork_newpid(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	return syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, NULL, NULL, 0);
+}
+
+/*
+ * Make a chain of @depth new pid namespaces and return 0 in the process at
+ * its bottom: pid 1 of the namespace at level @depth (for @depth 0, a plain
+ * child). The caller gets the pid of the first process of the chain. Each
+ * process in between waits for the next one and exits with its status, so
+ * the caller learns how the bottom ended, and when the bottom exits its
+ * whole namespace goes with it.
+ */
+static inline pid_t cwp_fork_nested(int depth)
+{
+	int level;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = depth ? cwp_fork_newpid() : fork();
+	if (pid != 0)
+		return pid;
+	for (level = 1; level < depth; level++) {
+		pid = cwp_fork_newpid();
+		if (pid < 0)
+			_exit(CWP_EXIT_SETUP);
+		if (pid > 0)
+			_exit(cwp_wait(pid));
+	}
+	return 0;
+}
+
+/* A pid of the initial pid namespace that nothing uses, below pid_max. */
+static inline pid_t cwp_free_pid(void)
+{
+	static pid_t next;
+	char name[16];
+
+	/*
+	 * Go down from near pid_max: the kernel hands out pids upwards from
+	 * where it last stopped, and choosing a pid does not move that.
+	 */
+	if (!next)
+		next = cwp_pid_max - 100;
+	for (; next > 300; next--) {
+		snprintf(name, sizeof(name), "%d", next);
+		if (faccessat(cwp_proc0, name, F_OK, 0) && errno == ENOENT)
+			return next--;
+	}
+	return -1;
+}
+
+/* True when a pid of the initial pid namespace names a task. */
+static inline bool cwp_pid0_in_use(pid_t pid)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%d", pid);
+	return !faccessat(cwp_proc0, name, F_OK, 0);
+}
+
+/*
+ * Give the caller a /proc of its own pid namespace, in a mount namespace
+ * of its own, to see pids as the caller sees them.
+ */
+static inline int cwp_mount_private_proc(void)
+{
+	if (unshare(CLONE_NEWNS))
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Like cwp_clone(), but for CLONE_THREAD, in clone_with_pids_thread.S: the
+ * new thread runs on @stack and touches neither the caller's stack nor its
+ * TLS. It stores its gettid() where the word at the top of @stack points,
+ * then sleeps until its thread group exits. Returns the tid, or -errno.
+ * Weak: NULL in programs without it, and on architectures it lacks.
+ */
+long cwp_clone_thread(unsigned long flags, void *stack, int *parent_tid,
+		      int *child_tid, unsigned long tls,
+		      struct target_pid_set *pid_set);
+#pragma weak cwp_clone_thread
+
+/* Whether the running kernel has a clone_with_pids() entry point at all. */
+static inline bool cwp_kernel_has_syscall(void)
+{
+	bool found = false;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !!strstr(line, "_sys_clone_with_pids");
+	fclose(f);
+	return found;
+}
+
+/*
+ * For FIXTURE_SETUP(): skip unless the test can run, and set up what the
+ * helpers need. clone_with_pids() is probed with a NULL set, which is
+ * plain clone(). Newer kernels than the one this was written for give 463
+ * to another system call, which fails differently than with ENOSYS: skip
+ * there as well, unless the kernel has a clone_with_pids() entry point,
+ * in which case it is broken.
+ */
+static inline void cwp_require(struct __test_metadata *_metadata)
+{
+	pid_t pids[CWP_MAX_PIDS];
+	char buf[32] = "";
+	struct stat st;
+	pid_t pid;
+	int fd, nr, err;
+
+	if (geteuid())
+		SKIP(return, "clone_with_pids() tests need root");
+	if (stat("/proc/self/ns/pid", &st) || st.st_ino != CWP_INIT_PID_NS_INO)
+		SKIP(return, "needs to run in the initial pid namespace");
+	cwp_proc0 = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, cwp_proc0);
+	nr = cwp_read_nspid(cwp_proc0, "self/status", pids, CWP_MAX_PIDS);
+	if (nr != 1 || pids[0] != getpid())
+		SKIP(return, "/proc is not the initial pid namespace's");
+
+	pid = cwp_clone(SIGCHLD, NULL);
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0) {
+		err = errno;
+		if (err == ENOSYS)
+			SKIP(return, "clone_with_pids() is not supported");
+		if (!cwp_kernel_has_syscall())
+			SKIP(return,
+			     "syscall %d is not clone_with_pids() here (%s)",
+			     __NR_clone_with_pids, strerror(err));
+		ASSERT_LE(0, pid)
+			TH_LOG("clone_with_pids(NULL set): %s",
+			       strerror(err));
+	}
+	ASSERT_EQ(0, cwp_wait(pid));
+
+	fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, buf, sizeof(buf) - 1));
+	close(fd);
+	cwp_pid_max = atoi(buf);
+	ASSERT_LT(1000, cwp_pid_max);
+}
+
+#endif /* _CLONE_WITH_PIDS_SELFTESTS_H */
