@@ -13,10 +13,32 @@ debug) build=$BUILD_DEBUG; frags=(base.config debug.config) ;;
 esac
 mkdir -p "$build"
 
-# Regenerate .config only when the fragments change, so that a warm run
-# does not touch it.
+# missing_lines: fragment lines that .config does not have. The feature's
+# own options do not exist before the series adds them.
+missing_lines() {
+	local f line sym
+	for f in "${frags[@]}"; do
+		grep -E '^(# )?CONFIG_' "$REPO/tooling/config/$f" | while read -r line; do
+			sym=${line%%=*}
+			sym=${sym#\# }
+			sym=${sym%% *}
+			case $sym in CONFIG_CLONE_WITH_PIDS*)
+				grep -q "config ${sym#CONFIG_}\$" "$TREE/init/Kconfig" || continue ;;
+			esac
+			grep -qxF "$line" "$build/.config" 2>/dev/null ||
+				{ [[ $line == "# "* ]] && [ -f "$build/.config" ] &&
+				  ! grep -q "^$sym=" "$build/.config"; } ||
+				echo "$line"
+		done
+	done
+}
+
+# Regenerate .config when the fragments change or a line of them is lost
+# (a build of an older tree drops options it does not know), and only
+# then, so that a warm run does not touch it.
 stamp=$(cat "${frags[@]/#/$REPO/tooling/config/}" | sha256sum | cut -d' ' -f1)
-if [ ! -f "$build/.config" ] || [ "$(cat "$build/.cwp-config" 2>/dev/null)" != "$stamp" ]; then
+if [ "$(cat "$build/.cwp-config" 2>/dev/null)" != "$stamp" ] ||
+   [ -n "$(missing_lines)" ]; then
 	step config "configuring the $flavour kernel"
 	run_logged "$LOGS/config-$flavour.log" kmake O="$build" tinyconfig
 	run_logged "$LOGS/config-$flavour.log" \
@@ -24,22 +46,9 @@ if [ ! -f "$build/.config" ] || [ "$(cat "$build/.cwp-config" 2>/dev/null)" != "
 		"$build/.config" "${frags[@]/#/$REPO/tooling/config/}"
 	run_logged "$LOGS/config-$flavour.log" kmake O="$build" olddefconfig
 	echo "$stamp" >"$build/.cwp-config"
-fi
-# Every fragment line must have survived olddefconfig, or a dependency is
-# missing. The feature's own options are absent before the series has them.
-for f in "${frags[@]}"; do
-	grep -E '^(# )?CONFIG_' "$REPO/tooling/config/$f" | while read -r line; do
-		sym=${line%%=*}
-		sym=${sym#\# }
-		sym=${sym%% *}
-		case $sym in CONFIG_CLONE_WITH_PIDS*)
-			grep -q "config ${sym#CONFIG_}\$" "$TREE/init/Kconfig" "$TREE/lib/Kconfig.debug" 2>/dev/null || continue ;;
-		esac
-		grep -qxF "$line" "$build/.config" ||
-			{ [[ $line == *=n ]] && grep -qx "# $sym is not set" "$build/.config"; } ||
-			{ [[ $line == "# "* ]] && ! grep -q "^$sym=" "$build/.config"; } ||
-			info "warning: $line did not stick in the $flavour config"
+	missing_lines | while read -r line; do
+		info "warning: $line did not stick in the $flavour config"
 	done
-done
+fi
 
 run_logged "$LOGS/build-$flavour.log" kmake O="$build" "${@:-bzImage}"
