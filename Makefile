@@ -6,7 +6,7 @@ SHELL := /bin/bash
 T := tooling
 export CMD KDIR
 
-.PHONY: all run check vm series kernel selftests setup tree hardening bench clean help
+.PHONY: all run check vm series kernel selftests setup tree hardening bench userspace clean help
 
 all: run
 
@@ -49,8 +49,12 @@ tree: setup
 hardening:
 	@$(T)/check.sh hardening
 
-## make bench    the benchmark table
-bench:
+## make userspace   restart tools alone: crate, cwp-restore, C sample (KTAP)
+userspace: kernel
+	@$(T)/userspace-tests.sh
+
+## make bench    the benchmark table (≈6 min in the guest): out/bench/latest.txt
+bench: kernel
 	@$(T)/bench.sh
 
 clean:
