@@ -11,8 +11,18 @@ export HOME=/root TERM=dumb
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# Scratch tmpfs over /tmp, /run, /var/tmp and /root; a repository that
+# lives below one of them (CI clones anywhere) is bound back in from the
+# untouched root, kept reachable at /mnt.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+mount --bind / /mnt
 for d in /tmp /run /var/tmp /root; do
 	mount -t tmpfs tmpfs "$d"
+	case $repo/ in "$d"/*)
+		mkdir -p "$repo"
+		mount --bind "/mnt$repo" "$repo"
+		;;
+	esac
 done
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
