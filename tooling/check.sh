@@ -95,7 +95,13 @@ build_all() {
 	"$REPO/tooling/kernel-tree.sh"
 	step "3/$steps" "applying the series to $TREE"
 	"$REPO/tooling/series.sh" --format-patch
-	step "4/$steps" "building the kernel (≈8 min cold, <1 min warm; log: $LOGS/build-normal.log)"
+	if [ "$mode" = check ]; then
+		# Its last build is the normal kernel (see tooling/gates.sh).
+		step "4/$steps" "building the kernel after every patch, with clippy (≈20 min when the series changed; logs: $LOGS/bisect-N.log)"
+		"$REPO/tooling/gates.sh" bisect "$results"
+	else
+		step "4/$steps" "building the kernel (≈8 min cold, <1 min warm; log: $LOGS/build-normal.log)"
+	fi
 	"$REPO/tooling/build-kernel.sh" normal
 	step "5/$steps" "building the test programs"
 	"$REPO/tooling/build-selftests.sh"
@@ -115,8 +121,8 @@ run)
 check)
 	steps=9
 	build_all
-	step "6/$steps" "host-side gates (a build per patch when the series changed: ≈15 min)"
-	"$REPO/tooling/gates.sh" "$results"
+	step "6/$steps" "host-side gates: checkpatch, rustfmt, rustdoc, git am, man page"
+	"$REPO/tooling/gates.sh" others "$results"
 	mapfile -t progs < <(cwp_programs)
 	clone3=("$OUT"/selftests/clone3/clone3{,_clear_sighand,_set_tid,_cap_checkpoint_restore})
 	extra=()
@@ -127,17 +133,18 @@ check)
 		step "8/$steps" "restart tools: crate, CLI and C sample"
 		"$REPO/tooling/userspace-tests.sh" "$results" || true
 	fi
-	if [ -f "$REPO/tooling/hardening.sh" ]; then
-		step "9/$steps" "hardening in the debug kernel (≈15 min cold)"
-		"$REPO/tooling/hardening.sh" "$results" || true
-	fi
+	# The full hardening needs a debug kernel and an hour: make hardening.
+	step "9/$steps" "hardening, short and seeded, in the normal kernel (≈30 s)"
+	"$REPO/tooling/hardening.sh" "$results" normal || true
 	summary
 	;;
 hardening)
-	steps=6
+	steps=7
 	build_all
-	step "6/$steps" "hardening in the debug kernel"
-	"$REPO/tooling/hardening.sh" "$results" || true
+	step "6/$steps" "building the debug kernel (≈10 min cold; log: $LOGS/build-debug.log)"
+	"$REPO/tooling/build-kernel.sh" debug
+	step "7/$steps" "hardening in the debug kernel (≈45 min; CWP_HARDENING_FULL=0: ≈6 min)"
+	"$REPO/tooling/hardening.sh" "$results" debug || true
 	summary
 	;;
 *) die "unknown mode $mode" ;;

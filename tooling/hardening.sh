@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Hardening of clone_with_pids(): builds hardening/ as 64-bit and ia32
+# programs into out/hardening/, boots a kernel once, runs them there
+# (hardening/run.sh: fuzzing, fault injection, races, pid exhaustion,
+# capabilities, then kmemleak and taint) and appends
+# "PASS|FAIL|SKIP hardening/..." lines to RESULTS_FILE.
+#
+# Usage: hardening.sh RESULTS_FILE [debug|normal]
+#   debug (make hardening): the debug kernel (KASAN, kmemleak, lockdep,
+#          UBSAN, fault injection), all of it: 100,000 fuzz calls per ABI,
+#          a 60 s race; CWP_HARDENING_FULL=0 for 10,000 calls and 15 s
+#   normal (make check): the normal kernel, short: no fault injection,
+#          10,000 fuzz calls per ABI, a 5 s race, seed 1 unless given
+#   CWP_HARDENING_SEED=N   the fuzzer's and the race's seed (default: from
+#                          the clock; each program prints its seed)
+. "$(dirname "$0")/lib.sh"
+
+results=${1:?usage: hardening.sh RESULTS_FILE}
+touch "$results"
+# Runs may overlap (make check in two trees of one cache): each writes its
+# own log and puts it in place at the end.
+log=$(mktemp "$LOGS/hardening.XXXXXX.log")
+part=$(mktemp "$OUT/hardening-part.XXXXXX")
+trap 'rm -f "$part"; [ -f "$log" ] && mv -f "$log" "$LOGS/hardening.log"' EXIT
+bin=$OUT/hardening
+
+record() { # record PASS|FAIL|SKIP name [detail]
+	echo "$1 $2" >>"$results"
+	[ "$1" = PASS ] || printf '    %s %s%s\n' "$1" "$2" "${3:+: $3}" >&2
+}
+
+flavour=${2:-debug}
+case $flavour in
+debug)
+		mode=full
+	[ "${CWP_HARDENING_FULL:-1}" = 0 ] && mode=quick
+	seed=${CWP_HARDENING_SEED:-}
+	;;
+normal)
+	kernel=$BUILD_NORMAL/arch/x86/boot/bzImage
+	mode=short
+	seed=${CWP_HARDENING_SEED:-1}
+	;;
+*) die "unknown kernel flavour $flavour" ;;
+esac
+
+if ! run_logged "$LOGS/hardening-build.log" \
+	make -C "$REPO/hardening" O="$bin" UAPI="$REPO/include/uapi"; then
+	record FAIL hardening/build "see $LOGS/hardening-build.log"
+	exit 1
+fi
+# Building kernels is the caller's business (tooling/build-kernel.sh).
+if [ ! -f "$kernel" ]; then
+	record FAIL hardening/guest "no $flavour kernel at $kernel: run tooling/build-kernel.sh $flavour"
+	exit 1
+fi
+
+# panic_on_warn makes any WARN fatal, so that vm.sh sees it.
+append="panic_on_warn=1"
+vmflags=()
+if [ $flavour = debug ]; then
+	# pci=noacpi: under KASAN and TCG the ACPI interpreter can time out
+	# on the PCI routing method (AE_AML_LOOP_TIMEOUT), leaving
+	# virtio-9p, the root file system, without an interrupt.
+	append+=" pci=noacpi kmemleak=on"
+	vmflags=(--debug)
+fi
+export CWP_APPEND="$append ${CWP_APPEND:-}"
+timeout=1200
+[ $mode = full ] && timeout=14400
+export CWP_VM_TIMEOUT=${CWP_VM_TIMEOUT:-$timeout}
+
+info "hardening ($mode) in the $flavour kernel (log: $LOGS/hardening.log)"
+t0=$SECONDS
+rc=0
+"$REPO/tooling/vm.sh" "${vmflags[@]}" "$REPO/hardening/run.sh" "$bin" "$mode" \
+	"$seed" >"$log" 2>&1 || rc=$?
+info "guest run: $((SECONDS - t0)) s"
+if [ $rc -eq 124 ] || [ $rc -eq 125 ]; then
+	record FAIL hardening/guest "the guest kernel or VM failed (rc $rc)"
+	grep -v '^@@' "$log" | tail -n 40 >&2
+fi
+
+programs=$(sed -n 's/^@@BEGIN \([a-z0-9]*\)$/\1/p' "$log")
+faults=faults
+[ $mode = short ] && faults=
+for t in security64 exhaust64 race64 ${faults:+faults64} fuzz64 \
+	 security32 exhaust32 race32 ${faults:+faults32} fuzz32 kernel; do
+	awk -v t="$t" '$0 == "@@BEGIN " t {on=1; next}
+		on && index($0, "@@END " t " ") == 1 {exit} on' "$log" >"$part"
+	code=$(sed -n "s|^@@END $t \([0-9]*\)\$|\1|p" "$log")
+	if [ -z "$code" ]; then
+		if grep -qx "$t" <<<"$programs"; then
+			record FAIL "hardening/$t" "did not finish"
+		else
+			record FAIL "hardening/$t" "did not run"
+		fi
+		continue
+	fi
+	if ! grep -Eq '^(not )?ok [0-9]+' "$part"; then
+		record FAIL "hardening/$t" "no KTAP results (exit $code)"
+		continue
+	fi
+	"$REPO/tooling/ktap.py" --prefix "hardening/$t/" --results "$results" \
+		"$part" || grep -E '^(not ok|# .*FAIL)' "$part" | head -n 20 |
+		sed 's/^/      /' >&2
+	# A crash after the last result line still fails the program.
+	if [ "$code" != 0 ] && ! grep -q '^not ok' "$part"; then
+		record FAIL "hardening/$t" "exit status $code"
+	fi
+done
+grep -E '^# (fuzz: seed|race: seed|[0-9]+ attempts|wins per level)' "$log" |
+	sed 's/^# /    /' >&2 || true
