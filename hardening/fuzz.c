@@ -582,8 +582,13 @@ int main(int argc, char **argv)
 		n += !only || !strcmp(only, contexts[i].name);
 	if (!n)
 		usage();
-	/* Each context has its own stream, so --only replays it as it ran. */
-	per = calls / NR_CONTEXTS ? calls / NR_CONTEXTS : 1;
+	/*
+	 * Each context has its own stream, so --only replays it as it ran;
+	 * rounded up, so that the contexts make at least --calls in all.
+	 */
+	per = (calls + NR_CONTEXTS - 1) / NR_CONTEXTS;
+	if (!per)
+		per = 1;
 	ktap_plan(n);
 	diag("fuzz: seed=%llu calls=%lu (%lu per context) bits=%d pid_max=%d",
 	     (unsigned long long)seed, per * n, per, (int)sizeof(long) * 8,
