@@ -24,6 +24,11 @@ summary() {
 		echo "failed:" >&2
 		grep '^FAIL ' "$results" | sed 's/^/    /' >&2
 	fi
+	# A run that counted nothing has failed, whatever it says.
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "no test ran" >&2
+		f=1
+	fi
 	echo "$p passed, $f failed, $s skipped"
 	[ "$f" -eq 0 ]
 }
@@ -80,6 +85,12 @@ guest_tests() {
 		<(sed -n '/KTAP version\|TAP version/,$p' "$console" | grep -v '@@') || true
 }
 
+# hardening.sh records what failed; if it stopped before it could, say so.
+hardening_failed() {
+	grep -q '^FAIL hardening/' "$results" ||
+		record FAIL hardening/run "tooling/hardening.sh exited with $1; see $LOGS/hardening.log"
+}
+
 cwp_programs() {
 	local bits
 	for bits in 64 32; do
@@ -89,7 +100,7 @@ cwp_programs() {
 }
 
 build_all() {
-	step "1/$steps" "installing what is missing (≈5 min on a fresh machine)"
+	step "1/$steps" "installing what is missing (≈4 min on a fresh machine)"
 	"$REPO/tooling/setup.sh"
 	step "2/$steps" "unpacking the pinned kernel if needed (≈2 min once)"
 	"$REPO/tooling/kernel-tree.sh"
@@ -135,7 +146,8 @@ check)
 	fi
 	# The full hardening needs a debug kernel and an hour: make hardening.
 	step "9/$steps" "hardening, short and seeded, in the normal kernel (≈30 s)"
-	"$REPO/tooling/hardening.sh" "$results" normal || true
+	"$REPO/tooling/hardening.sh" "$results" normal ||
+		hardening_failed $?
 	summary
 	;;
 hardening)
@@ -144,7 +156,8 @@ hardening)
 	step "6/$steps" "building the debug kernel (≈10 min cold; log: $LOGS/build-debug.log)"
 	"$REPO/tooling/build-kernel.sh" debug
 	step "7/$steps" "hardening in the debug kernel (≈45 min; CWP_HARDENING_FULL=0: ≈6 min)"
-	"$REPO/tooling/hardening.sh" "$results" debug || true
+	"$REPO/tooling/hardening.sh" "$results" debug ||
+		hardening_failed $?
 	summary
 	;;
 *) die "unknown mode $mode" ;;

@@ -33,7 +33,8 @@ record() { # record PASS|FAIL|SKIP name [detail]
 flavour=${2:-debug}
 case $flavour in
 debug)
-		mode=full
+	kernel=$BUILD_DEBUG/arch/x86/boot/bzImage
+	mode=full
 	[ "${CWP_HARDENING_FULL:-1}" = 0 ] && mode=quick
 	seed=${CWP_HARDENING_SEED:-}
 	;;
