@@ -61,15 +61,7 @@ fi
 append="panic_on_warn=1"
 vmflags=()
 if [ $flavour = debug ]; then
-	# pci=noacpi: under KASAN and TCG the ACPI interpreter can time out
-	# on the PCI routing method (AE_AML_LOOP_TIMEOUT), leaving
-	# virtio-9p, the root file system, without an interrupt.
-	# no5lvl: QEMU's "-cpu max" offers 5-level paging, and identify_cpu()
-	# clears the CPU's feature bits, LA57 among them, for a moment; a
-	# timer interrupt then makes KASAN take a direct-map address for a
-	# wild one ("wild-memory-access in do_raw_spin_lock", at boot, about
-	# one boot in ten). Not this series: 4-level paging avoids it.
-	append+=" pci=noacpi kmemleak=on no5lvl"
+	append+=" kmemleak=on"
 	vmflags=(--debug)
 fi
 export CWP_APPEND="$append ${CWP_APPEND:-}"
