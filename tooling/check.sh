@@ -155,7 +155,7 @@ hardening)
 	build_all
 	step "6/$steps" "building the debug kernel (≈10 min cold; log: $LOGS/build-debug.log)"
 	"$REPO/tooling/build-kernel.sh" debug
-	step "7/$steps" "hardening in the debug kernel (≈45 min; CWP_HARDENING_FULL=0: ≈6 min)"
+	step "7/$steps" "hardening in the debug kernel (≈32 min; CWP_HARDENING_FULL=0: ≈6 min)"
 	"$REPO/tooling/hardening.sh" "$results" debug ||
 		hardening_failed $?
 	summary
