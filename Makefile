@@ -4,9 +4,9 @@
 
 SHELL := /bin/bash
 T := tooling
-export CMD KDIR
+export CMD KDIR MUTANTS
 
-.PHONY: all run check vm series kernel selftests setup tree hardening bench userspace clean help
+.PHONY: all run check vm series kernel selftests setup tree hardening bench userspace mutants clean help
 
 all: run
 
@@ -50,8 +50,17 @@ hardening:
 	@$(T)/check.sh hardening
 
 ## make userspace   restart tools alone: crate, cwp-restore, C sample (KTAP)
-userspace: kernel
+# The sample builds against the kernel headers that "make selftests" makes.
+userspace: selftests
 	@$(T)/userspace-tests.sh
+
+## make mutants  apply each mutant of tooling/mutants/ (one wrong line in the
+##                kernel side), rebuild, run the guest suites: every one must
+##                be killed; ends with "N killed, N survived"
+## make mutants MUTANTS=DIR   the mutant patches in DIR instead;
+##                ONLY="17 *cap*" only those (name prefixes or globs)
+mutants: kernel
+	@set -f; $(T)/mutants.sh $(ONLY)
 
 ## make bench    the benchmark table (≈6 min in the guest): out/bench/latest.txt
 bench: kernel

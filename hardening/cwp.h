@@ -11,8 +11,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <asm/unistd.h>
 #include <linux/types.h>
 #include <linux/clone_with_pids.h>
+
+/* From the patched kernel's headers only (KHDR, see the Makefile). */
+#ifndef __NR_clone_with_pids
+#error "no __NR_clone_with_pids: build with the patched kernel's headers (KHDR=)"
+#endif
 
 typedef __u64 u64;
 typedef __u32 u32;
@@ -20,7 +26,9 @@ typedef __s32 s32;
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-#define CWP_NR		463
+#define CWP_NR		__NR_clone_with_pids
+/* _NSIG: a larger exit signal (flags & CSIGNAL) is EINVAL (v2). */
+#define CWP_MAX_EXIT_SIGNAL	64
 /* MAX_PID_NS_LEVEL: levels 0..32, so a set has at most 33 pids. */
 #define CWP_MAX_LEVEL	32
 #define CWP_MAX_PIDS	(CWP_MAX_LEVEL + 1)

@@ -20,7 +20,24 @@
  *		use up the armed fault outside the system call.
  */
 
-#define NR_CLONE_WITH_PIDS	463
+/*
+ * The numbers come from the patched kernel's headers (KHDR, see the
+ * Makefile). int $0x80 from a 64-bit task takes the ia32 number, from
+ * unistd_32.h, which must be read first: unistd.h (unistd_64.h here) then
+ * redefines every __NR_ name, silently, as both are system headers.
+ */
+#ifdef __x86_64__
+#include <asm/unistd_32.h>
+#ifndef __NR_clone_with_pids
+#error "no __NR_clone_with_pids in asm/unistd_32.h: build with the patched kernel's headers"
+#endif
+	.set	NR_CLONE_WITH_PIDS_IA32, __NR_clone_with_pids
+#endif
+#include <asm/unistd.h>
+#ifndef __NR_clone_with_pids
+#error "no __NR_clone_with_pids: build with the patched kernel's headers (KHDR=)"
+#endif
+#define NR_CLONE_WITH_PIDS	__NR_clone_with_pids
 
 /* struct cwp_armed: every field an unsigned long, in this order */
 #define A_ARGS		0	/* flags, stack, ptid, ctid, tls, set */
@@ -62,7 +79,7 @@ cwp_raw_int80:
 	movq	%rax, %rsi		/* child_tid */
 	movq	%r8, %rdi		/* tls */
 	movq	%r9, %rbp		/* pid_set */
-	movl	$NR_CLONE_WITH_PIDS, %eax
+	movl	$NR_CLONE_WITH_PIDS_IA32, %eax
 	int	$0x80
 	testl	%eax, %eax
 	jz	1f

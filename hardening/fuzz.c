@@ -10,9 +10,10 @@
  *
  * Every call must either create a child, which is verified (its pids
  * are the wanted ones) and reaped, or fail with an errno that clone()
- * or clone_with_pids() documents for those inputs; the pid set alone
- * decides the errno when it is bad, and the model in fuzz_input.c says
- * which. After each context, every pid that a failed call wanted must be
+ * or clone_with_pids() documents for those inputs; invalid flags (a bit
+ * above 31, an exit signal above 64) decide the errno first (EINVAL, the
+ * set unread, nothing created), else the pid set alone decides it when it
+ * is bad, and the model in fuzz_input.c says which. After each context, every pid that a failed call wanted must be
  * free again. Output is KTAP, one result per context.
  *
  * Usage: fuzz [--seed N] [--calls N | --quick] [--only CONTEXT] [--list]
@@ -69,7 +70,7 @@ static const struct fuzz_ctx contexts[] = {
 #define MAX_RECLAIM	24
 
 struct ctx_stats {
-	unsigned long calls, children, modelled, verified, reclaimed;
+	unsigned long calls, children, modelled, flagged, verified, reclaimed;
 	unsigned long failures;
 	unsigned long err[MAX_ERRNO];
 };
@@ -341,14 +342,18 @@ static void one_call(struct job *j, struct fuzz_env *e, unsigned long idx)
 	j->st->calls++;
 	if (c.expect)
 		j->st->modelled++;
+	if (c.bad_flags)
+		j->st->flagged++;
 	if (ret < 0 && -ret < MAX_ERRNO)
 		j->st->err[-ret]++;
 	if (c.expect) {
 		if (ret != c.expect) {
 			if (ret > 0)
 				cwp_reap(ret);
-			failure(j, idx, &c, ret, c.expect == -EFAULT ?
-				"expected EFAULT" : "expected EINVAL");
+			failure(j, idx, &c, ret, c.bad_flags ?
+				"expected EINVAL for the flags, before the set" :
+				c.expect == -EFAULT ? "expected EFAULT" :
+				"expected EINVAL");
 		}
 		return;
 	}
@@ -526,9 +531,9 @@ static void report(const struct job *j, double secs)
 			n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu",
 				      cwp_errname(i), j->st->err[i]);
 	buf[n] = 0;
-	diag("%s: %lu calls, %lu children, %lu modelled errors, %.1f s",
+	diag("%s: %lu calls, %lu children, %lu modelled errors (%lu for the flags), %.1f s",
 	     j->ctx->name, j->st->calls, j->st->children, j->st->modelled,
-	     secs);
+	     j->st->flagged, secs);
 	diag("%s: %lu pid sets verified, %lu pids taken again; errnos:%s",
 	     j->ctx->name, j->st->verified, j->st->reclaimed, buf);
 }

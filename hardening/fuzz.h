@@ -53,11 +53,13 @@ struct fuzz_call {
 	int addressable;	/* levels the set may address: L + 1 */
 	bool any_pid;		/* a non-zero pid is wanted */
 	int ctid_init;		/* what child_tid held before the call */
+	bool bad_flags;		/* refused for its flags, set unread */
 };
 
 int fuzz_arena_init(struct fuzz_env *e);
 void fuzz_generate(struct fuzz_env *e, struct fuzz_call *c);
 void fuzz_model(struct fuzz_env *e, struct fuzz_call *c);
+bool fuzz_flags_invalid(const struct fuzz_env *e, unsigned long flags);
 int fuzz_describe(const struct fuzz_call *c, char *buf, size_t len);
 void fuzz_install_handlers(void);
 

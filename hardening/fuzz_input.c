@@ -4,12 +4,16 @@
  * kernel reads them.
  *
  * Every call gets random flags from a safe subset (the child exits at
- * once from cwp_raw.S, whatever it shares), random pointers for
+ * once from cwp_raw.S, whatever it shares), now and then a bit above 31
+ * (64-bit ABI only) or an exit signal byte anywhere in 0..255, which v2
+ * refuses with EINVAL before reading the set (bits above 31, signals
+ * above 64); random pointers for
  * parent_tid, child_tid, tls and the set, and a set whose header and
  * array may sit in readable memory, straddle into a PROT_NONE page, land
  * in a hole or at a kernel address. The model then reads the bytes back
- * as the kernel will and says which errno the set alone must produce,
- * since the set is read and checked before clone() looks at anything else.
+ * as the kernel will and says which errno the flags, else the set alone,
+ * must produce, since both are checked before clone() looks at anything
+ * else.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -282,8 +286,44 @@ static void gen_set(struct fuzz_env *e, struct fuzz_call *c)
 static const int exit_signals[] = {
 	SIGCHLD, SIGCHLD, SIGCHLD, SIGCHLD, SIGCHLD, SIGCHLD, 0, 0,
 	SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE, SIGTERM, SIGWINCH, SIGURG, SIGPWR,
-	34, 40, 50, 64, 65, 100, 127, 128, 200, 255,
+	34, 40, 50, 64,
 };
+
+/* Whether the parent survives @sig as its child's exit signal. */
+static bool exit_signal_harmless(int sig)
+{
+	unsigned int i;
+
+	if (sig >= 34 && sig <= 64)	/* caught: fuzz_install_handlers() */
+		return true;
+	for (i = 0; i < ARRAY_SIZE(exit_signals); i++)
+		if (exit_signals[i] == sig)
+			return true;
+	return false;
+}
+
+/*
+ * The low byte of the flags: mostly a harmless signal; one call in eight
+ * any value 0..255, the edges of the valid range more often. Above 64
+ * (_NSIG) the call must fail with EINVAL (v2), 128 being also what
+ * CLONE_NEWTIME would be; a valid signal that could stop or kill the
+ * parent is replaced by SIGCHLD.
+ */
+static unsigned long gen_exit_signal(struct rng *r)
+{
+	static const int edges[] = { 0, 1, 63, 64, 65, 66, 127, 128, 129, 255 };
+	int sig;
+
+	if (!rng_chance(r, 1, 8))
+		return exit_signals[rng_below(r, ARRAY_SIZE(exit_signals))];
+	if (rng_chance(r, 1, 4))
+		sig = edges[rng_below(r, ARRAY_SIZE(edges))];
+	else
+		sig = rng_below(r, 256);
+	if (sig <= CWP_MAX_EXIT_SIGNAL && !exit_signal_harmless(sig))
+		sig = SIGCHLD;
+	return sig;
+}
 
 static const unsigned long benign_flags[] = {
 	CLONE_FS, CLONE_FILES, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID,
@@ -318,7 +358,7 @@ static unsigned long gen_flags(struct fuzz_env *e)
 	unsigned long flags;
 	unsigned int i, n;
 
-	flags = exit_signals[rng_below(r, ARRAY_SIZE(exit_signals))];
+	flags = gen_exit_signal(r);
 	if (rng_chance(r, 3, 5)) {
 		if (rng_chance(r, 2, 3))
 			flags |= CLONE_VM;
@@ -336,9 +376,27 @@ static unsigned long gen_flags(struct fuzz_env *e)
 			flags |= CLONE_NEWNET;
 	}
 #ifdef __x86_64__
-	/* clone() ignores the upper half; so must clone_with_pids() */
-	if (rng_chance(r, 1, 16))
-		flags |= rng_next(r) & 0xffffffff00000000ULL;
+	/*
+	 * Bits above 31: EINVAL in v2, where clone() ignores them. Only the
+	 * 64-bit ABI can pass them; int $0x80 takes 32-bit registers.
+	 */
+	if (!e->compat && rng_chance(r, 1, 16)) {
+		switch (rng_below(r, 4)) {
+		case 0:
+			flags |= CLONE_CLEAR_SIGHAND;
+			break;
+		case 1:
+			flags |= CLONE_INTO_CGROUP;
+			break;
+		case 2:
+			flags |= 1UL << (32 + rng_below(r, 32));
+			break;
+		default:
+			flags |= (rng_next(r) | 1UL << 63) &
+				 0xffffffff00000000ULL;
+			break;
+		}
+	}
 #endif
 	return flags;
 }
@@ -421,8 +479,21 @@ void fuzz_generate(struct fuzz_env *e, struct fuzz_call *c)
 }
 
 /*
- * What kernel/clone_with_pids.rs must answer for the set, before clone()
- * checks anything: EFAULT for an unreadable header, EINVAL for a count
+ * Flags clone_with_pids() refuses (v2) before it reads the set: a bit
+ * above 31 as the kernel sees the flags (an ia32 caller's are 32 bits
+ * wide), or an exit signal above _NSIG.
+ */
+bool fuzz_flags_invalid(const struct fuzz_env *e, unsigned long flags)
+{
+	u64 seen = e->compat ? (u32)flags : (u64)flags;
+
+	return (seen >> 32) || (seen & CSIGNAL) > CWP_MAX_EXIT_SIGNAL;
+}
+
+/*
+ * What kernel/clone_with_pids.rs must answer, before clone() checks
+ * anything: EINVAL for invalid flags (first: the set is not read then),
+ * then for the set EFAULT for an unreadable header, EINVAL for a count
  * out of 0..L+1, EFAULT for an unreadable array, EINVAL for a pid out of
  * 0..pid_max-1. The fuzzer runs as root, so no EPERM.
  */
@@ -434,6 +505,11 @@ void fuzz_model(struct fuzz_env *e, struct fuzz_call *c)
 
 	c->expect = 0;
 	c->addressable = addressable(e, c->flags);
+	c->bad_flags = fuzz_flags_invalid(e, c->flags);
+	if (c->bad_flags) {
+		c->expect = -EINVAL;
+		return;
+	}
 	if (!c->set)
 		return;
 	if (!readable(e, c->set, hsize)) {
@@ -482,9 +558,11 @@ int fuzz_describe(const struct fuzz_call *c, char *buf, size_t len)
 	int n, i;
 
 	n = snprintf(buf, len,
-		     "flags=%#lx stack=%#lx ptid=%#lx ctid=%#lx tls=%#lx set=%#llx",
-		     c->flags, c->stack, c->ptid, c->ctid, c->tls,
-		     (unsigned long long)c->set);
+		     "flags=%#lx%s stack=%#lx ptid=%#lx ctid=%#lx tls=%#lx set=%#llx",
+		     c->flags, c->bad_flags ? " (invalid)" : "", c->stack,
+		     c->ptid, c->ctid, c->tls, (unsigned long long)c->set);
+	if (c->bad_flags)
+		return n;
 	if (c->set && c->expect != -EFAULT)
 		n += snprintf(buf + n, len - n, " num=%d array=%#llx", c->num,
 			      (unsigned long long)c->array);

@@ -51,6 +51,12 @@ esac
 fuzzseed=()
 [ -n "$seed" ] && fuzzseed=(--seed "$seed")
 
+programs=
+for bits in 64 32; do
+	programs+="security$bits exhaust$bits race$bits ${faults:+faults$bits} fuzz$bits "
+done
+echo "@@PROGRAMS $programs kernel"
+
 for bits in 64 32; do
 	run security$bits 300 "$bin/$bits/security"
 	run exhaust$bits 300 "$bin/$bits/exhaust"

@@ -7,7 +7,8 @@
  * A chain of 3 nested pid namespaces (owned by the initial user namespace)
  * gives levels 0..3. Capabilities are set with raw capset(2). After every
  * test that expects EPERM, root takes the same pids, so the refused calls
- * left nothing behind.
+ * left nothing behind. The one capability check comes before anything
+ * creating the task could fail: EPERM, not RLIMIT_NPROC's EAGAIN.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include <linux/sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cwp.h"
 
@@ -130,6 +132,35 @@ static int nobody_worker(void *arg)
 		return 2;
 	return each_level(3, 3, base, EPERM, "nobody") + zeros(3, "nobody") ?
 	       1 : 0;
+}
+
+/*
+ * With RLIMIT_NPROC used up, an unprivileged caller choosing a pid gets
+ * EPERM: the capability check comes first, before kernel_clone() could
+ * report EAGAIN. A set of zeros needs no privilege, so it meets the
+ * limit: EAGAIN, which shows the limit was in force.
+ */
+static int nproc_worker(void *arg)
+{
+	struct rlimit none = { 0, 0 };
+	pid_t base = *(pid_t *)arg, pids[CWP_MAX_PIDS] = { 0 };
+	struct target_pid_set set = { 4, pids };
+	int bad;
+	long ret;
+
+	if (drop_to_nobody() || setrlimit(RLIMIT_NPROC, &none))
+		return 2;
+	bad = each_level(3, 3, base, EPERM, "nobody, RLIMIT_NPROC 0");
+	ret = cwp_raw(SIGCHLD | CLONE_VM | CLONE_VFORK, stack, NULL, NULL, 0,
+		      &set);
+	if (ret > 0)
+		cwp_reap(ret);
+	if (ret != -EAGAIN) {
+		bad++;
+		diag("FAIL nobody, RLIMIT_NPROC 0: a set of only 0: %s, want EAGAIN",
+		     ret > 0 ? "a child" : cwp_errname(ret));
+	}
+	return bad ? 1 : 0;
 }
 
 /*
@@ -316,11 +347,12 @@ static void owner_test(void)
 
 int main(void)
 {
-	static pid_t nobody_base = 24050, userns_base = 24060;
+	static pid_t nobody_base = 24050, userns_base = 24060,
+		     nproc_base = 24090;
 	long userns_clone;
 	int code;
 
-	ktap_plan(9);
+	ktap_plan(10);
 	stack = (unsigned long)mmap(NULL, 65536, PROT_READ | PROT_WRITE,
 				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	sh = shared_alloc(sizeof(*sh));
@@ -341,6 +373,11 @@ int main(void)
 	if (!code)
 		code = run(3, SPAWN_SETNS, reclaim_worker, &nobody_base);
 	ktap_result(code == 0, "unprivileged_uid_eperm_at_every_level");
+
+	code = run(3, SPAWN_SETNS, nproc_worker, &nproc_base);
+	if (!code)
+		code = run(3, SPAWN_SETNS, reclaim_worker, &nproc_base);
+	ktap_result(code == 0, "eperm_before_rlimit_nproc_eagain");
 
 	code = run(2, SPAWN_NATIVE, userns_only_worker, &userns_base);
 	if (!code)

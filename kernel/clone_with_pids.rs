@@ -4,10 +4,11 @@
 //!
 //! `clone_with_pids()` is a `clone()` that lets a checkpoint/restart tool
 //! choose the pid of the new process in each pid namespace it is created in.
-//! This file reads the caller's `struct target_pid_set` (in the 64-bit or the
-//! ia32 layout), validates it, checks the caller's capabilities, and fills the
-//! youngest-first per-level array that `alloc_pid()` consumes. The system call
-//! in `kernel/fork.c` then hands that array to `kernel_clone()`.
+//! This file reads the caller's `struct target_pid_set` (in the layout of the
+//! caller's pointer size), validates it, checks the caller's capabilities,
+//! and fills the youngest-first per-level array that `alloc_pid()` consumes.
+//! The system call in `kernel/fork.c` then hands that array to
+//! `kernel_clone()`.
 //!
 //! A set addresses the levels `0..=L`, oldest first, where `L` is the level of
 //! the youngest namespace the child gets a pid in, not counting a namespace
@@ -16,10 +17,11 @@
 //!
 //! See `Documentation/userspace-api/clone_with_pids.rst`.
 
+use core::mem::{size_of, MaybeUninit};
 use kernel::{
     compat::in_compat_syscall,
     error::{
-        code::{EINVAL, EPERM},
+        code::{EINVAL, EPERM, ESRCH},
         from_result, Result,
     },
     ffi::{c_int, c_void},
@@ -30,11 +32,17 @@ use kernel::{
 /// The most pids a set can hold: one for each level, `0..=MAX_PID_NS_LEVEL`.
 pub const MAX_PIDS: usize = pid_namespace::MAX_LEVEL as usize + 1;
 
-/// Size of `struct target_pid_set` for 64-bit callers: `int`, padding, pointer.
-const NATIVE_SET_SIZE: usize = 16;
+/// The most entries `alloc_pid()` may be handed: one more than [`MAX_PIDS`],
+/// for the 0 entry of a namespace that `CLONE_NEWPID` would create below the
+/// deepest level, so that such a call fails with `ENOSPC` as `clone()` does.
+const SET_TID_MAX: usize = MAX_PIDS + 1;
 
-/// Size of `struct target_pid_set` for compat callers: `int`, 32-bit pointer.
-const COMPAT_SET_SIZE: usize = 8;
+/// Size of `struct target_pid_set` with 64-bit pointers: `int`, padding,
+/// pointer.
+const WIDE_SET_SIZE: usize = 16;
+
+/// Size of `struct target_pid_set` with 32-bit pointers: `int`, pointer.
+const NARROW_SET_SIZE: usize = 8;
 
 /// The fixed part of the caller's `struct target_pid_set`.
 #[derive(Debug, PartialEq, Eq)]
@@ -46,12 +54,13 @@ pub struct PidSetHeader {
 }
 
 impl PidSetHeader {
-    /// Decodes the header from its bytes in the 64-bit or the compat layout.
+    /// Decodes the header from its bytes in the layout with 64-bit pointers
+    /// or, when `narrow`, the one with 32-bit pointers.
     ///
-    /// Only the first [`COMPAT_SET_SIZE`] bytes matter for the compat layout.
-    pub fn decode(bytes: &[u8; NATIVE_SET_SIZE], compat: bool) -> Self {
+    /// Only the first [`NARROW_SET_SIZE`] bytes matter for the narrow layout.
+    pub fn decode(bytes: &[u8; WIDE_SET_SIZE], narrow: bool) -> Self {
         let [n0, n1, n2, n3, c0, c1, c2, c3, p0, p1, p2, p3, p4, p5, p6, p7] = *bytes;
-        let target_pids = if compat {
+        let target_pids = if narrow {
             u32::from_ne_bytes([c0, c1, c2, c3]) as UserPtr
         } else {
             u64::from_ne_bytes([p0, p1, p2, p3, p4, p5, p6, p7]) as UserPtr
@@ -62,18 +71,21 @@ impl PidSetHeader {
         }
     }
 
-    /// Reads the header from user memory in the layout of the current caller.
+    /// Reads the header from user memory in the layout of the current caller:
+    /// the one with the caller's pointer size. Compat callers (ia32, x32,
+    /// AArch32) and every caller of a kernel with 32-bit pointers (such as
+    /// 32-bit UML) pass the narrow layout.
     fn read(pid_set: UserPtr) -> Result<Self> {
-        let compat = in_compat_syscall();
-        let size = if compat {
-            COMPAT_SET_SIZE
+        let narrow = in_compat_syscall() || size_of::<UserPtr>() == 4;
+        let size = if narrow {
+            NARROW_SET_SIZE
         } else {
-            NATIVE_SET_SIZE
+            WIDE_SET_SIZE
         };
-        let mut bytes = [0u8; NATIVE_SET_SIZE];
+        let mut bytes = [0u8; WIDE_SET_SIZE];
         let dest = bytes.get_mut(..size).ok_or(EINVAL)?;
         UserSlice::new(pid_set, size).reader().read_slice(dest)?;
-        Ok(Self::decode(&bytes, compat))
+        Ok(Self::decode(&bytes, narrow))
     }
 }
 
@@ -144,6 +156,10 @@ pub fn map_pids(
 /// a non-zero one: it needs `CAP_SYS_ADMIN` or `CAP_CHECKPOINT_RESTORE` in the
 /// user namespace owning that level's pid namespace.
 ///
+/// This is the only privilege check of a `clone_with_pids()` call:
+/// `alloc_pid()` does not repeat it, so a denial is audited once, and it comes
+/// before anything that creating the task could fail on.
+///
 /// `youngest` is the namespace at level `L`, the youngest the set addresses.
 fn check_capabilities(youngest: &PidNamespace, wanted: &[i32]) -> Result {
     // The youngest namespaces take the last pids of the set.
@@ -165,13 +181,16 @@ fn prepare(pid_set: UserPtr, new_pid_ns: bool, set_tid: &mut [i32]) -> Result<us
         return Ok(0);
     }
 
-    let ns = PidNamespace::current_for_children();
+    // SAFETY: This runs in the `clone_with_pids()` system call, in the
+    // calling task's context, and nothing below changes its namespaces; `ns`
+    // does not outlive this function.
+    let ns = unsafe { PidNamespace::current_for_children() }.ok_or(ESRCH)?;
     // A namespace made in this very call, or by unshare() and without an
     // init yet, takes no entry: the child becomes its pid 1.
     let (youngest, alloc_level) = if new_pid_ns {
-        (Some(&*ns), ns.level() + 1)
+        (Some(ns), ns.level() + 1)
     } else if ns.has_init() {
-        (Some(&*ns), ns.level())
+        (Some(ns), ns.level())
     } else {
         (ns.parent(), ns.level())
     };
@@ -207,12 +226,14 @@ fn prepare(pid_set: UserPtr, new_pid_ns: bool, set_tid: &mut [i32]) -> Result<us
 /// Returns the number of entries of `set_tid` to hand to `kernel_clone()` as
 /// `set_tid_size` (0 for a plain `clone()`), or a negative errno: `EFAULT`
 /// when user memory cannot be read, `EINVAL` for a bad count or pid, `EPERM`
-/// when the caller may not choose a pid at some level.
+/// when the caller may not choose a pid at some level. Only that many entries
+/// are written; the rest of `set_tid` is left as it was.
 ///
 /// # Safety
 ///
 /// `set_tid` must be valid for writes of `set_tid_len` `pid_t` values and not
-/// be accessed by anything else during the call.
+/// be accessed by anything else during the call. Its contents may be
+/// uninitialised. The caller must be a task in a system call.
 #[no_mangle]
 pub unsafe extern "C" fn clone_with_pids_prepare(
     pid_set: *const c_void,
@@ -221,10 +242,19 @@ pub unsafe extern "C" fn clone_with_pids_prepare(
     set_tid_len: usize,
 ) -> c_int {
     // SAFETY: The caller guarantees that `set_tid` is valid for writes of
-    // `set_tid_len` elements and unaliased for the duration of the call.
-    let set_tid = unsafe { core::slice::from_raw_parts_mut(set_tid, set_tid_len) };
+    // `set_tid_len` elements and unaliased for the duration of the call;
+    // `MaybeUninit<c_int>` has the layout of `c_int` and makes no claim that
+    // the elements are initialised.
+    let set_tid = unsafe {
+        core::slice::from_raw_parts_mut(set_tid.cast::<MaybeUninit<c_int>>(), set_tid_len)
+    };
     from_result(|| {
-        let len = prepare(pid_set as UserPtr, new_pid_ns, set_tid)?;
+        let mut mapped = [0; SET_TID_MAX];
+        let len = prepare(pid_set as UserPtr, new_pid_ns, &mut mapped)?;
+        let out = set_tid.get_mut(..len).ok_or(EINVAL)?;
+        for (slot, &pid) in out.iter_mut().zip(&mapped) {
+            slot.write(pid);
+        }
         c_int::try_from(len).map_err(|_| EINVAL)
     })
 }
@@ -276,13 +306,13 @@ pub unsafe extern "C" fn clone_with_pids_test_map(
 #[cfg(CONFIG_CLONE_WITH_PIDS_KUNIT_TEST)]
 #[no_mangle]
 pub unsafe extern "C" fn clone_with_pids_test_decode(
-    bytes: *const [u8; NATIVE_SET_SIZE],
-    compat: bool,
+    bytes: *const [u8; WIDE_SET_SIZE],
+    narrow: bool,
     num_pids: *mut c_int,
     target_pids: *mut UserPtr,
 ) {
     // SAFETY: The caller guarantees that `bytes` is valid for reads.
-    let header = PidSetHeader::decode(unsafe { &*bytes }, compat);
+    let header = PidSetHeader::decode(unsafe { &*bytes }, narrow);
     // SAFETY: The caller guarantees that both pointers are valid for writes.
     unsafe {
         num_pids.write(header.num_pids);

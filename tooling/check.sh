@@ -10,10 +10,7 @@ mode=${1:-check}
 results=$OUT/results.txt
 : >"$results"
 
-record() { # record PASS|FAIL|SKIP name [detail]
-	echo "$1 $2" >>"$results"
-	[ "$1" = PASS ] || printf '    %s %s%s\n' "$1" "$2" "${3:+: $3}" >&2
-}
+. "$REPO/tooling/results.sh"
 
 summary() {
 	local p f s
@@ -41,19 +38,13 @@ guest_tests() {
 	info "running $# test programs in one guest boot (log: $log)"
 	"$REPO/tooling/vm.sh" $vmflags "$REPO/tooling/run-tests.sh" "$@" \
 		>"$log" 2>&1 || rc=$?
-	if [ $rc -eq 124 ] || [ $rc -eq 125 ]; then
-		record FAIL "$name/guest" "the guest kernel or VM failed (rc $rc)"
-		grep -v '^@@' "$log" | tail -n 40 >&2
-	fi
-	local t
+	record_vm "$name" $rc "$log"
+	local t part=$OUT/part.txt status prefix
 	for t in "$@"; do
-		local part=$OUT/part.txt code
-		awk -v t="$t" '$0 == "@@BEGIN " t {on=1; next} on && index($0, "@@END " t " ") == 1 {exit} on' \
-			"$log" >"$part"
-		code=$(sed -n "s|^@@END $t \([0-9]*\)\$|\1|p" "$log")
-		local prefix
+		program_output "$log" "$t" >"$part"
+		status=$(program_status "$log" "$t")
 		prefix="$name/$(basename "$(dirname "$t")")/$(basename "$t")/"
-		if [ -z "$code" ]; then
+		if [ -z "$status" ]; then
 			record FAIL "${prefix%/}" "did not finish"
 			continue
 		fi
@@ -66,29 +57,12 @@ guest_tests() {
 			record SKIP "${prefix%/}" "libcap layout, fails on the stock kernel too"
 			continue
 		fi
-		if ! grep -Eq '^(not )?ok [0-9]+' "$part"; then
-			if [ "$code" = 4 ]; then record SKIP "${prefix%/}"; continue; fi
-			record FAIL "${prefix%/}" "no KTAP results (exit $code)"
-			continue
-		fi
-		"$REPO/tooling/ktap.py" --prefix "$prefix" --results "$results" "$part" ||
-			grep -E '^(not ok|# .*(FAIL|fail|Expected|expected))' "$part" | head -n 20 | sed 's/^/      /' >&2
-		# A crash after the last result line still fails the program.
-		case $code in 0 | 4) ;; *)
-			grep -q '^not ok' "$part" ||
-				record FAIL "${prefix%/}" "exit status $code" ;;
-		esac
+		record_ktap "$part" "$status" "$prefix"
 	done
 	local console=$LOGS/console-normal.log
 	[ "$vmflags" = --debug ] && console=$LOGS/console-debug.log
 	"$REPO/tooling/ktap.py" --prefix "$name/kunit/" --results "$results" \
 		<(sed -n '/KTAP version\|TAP version/,$p' "$console" | grep -v '@@') || true
-}
-
-# hardening.sh records what failed; if it stopped before it could, say so.
-hardening_failed() {
-	grep -q '^FAIL hardening/' "$results" ||
-		record FAIL hardening/run "tooling/hardening.sh exited with $1; see $LOGS/hardening.log"
 }
 
 cwp_programs() {
@@ -142,12 +116,11 @@ check)
 	guest_tests guest "" -- "${progs[@]}" "${clone3[@]}" "${extra[@]}"
 	if [ -f "$REPO/tooling/userspace-tests.sh" ]; then
 		step "8/$steps" "restart tools: crate, CLI and C sample"
-		"$REPO/tooling/userspace-tests.sh" "$results" || true
+		record_script userspace "$REPO/tooling/userspace-tests.sh" "$results"
 	fi
-	# The full hardening needs a debug kernel and an hour: make hardening.
+	# The full hardening needs a debug kernel and ≈45 min: make hardening.
 	step "9/$steps" "hardening, short and seeded, in the normal kernel (≈30 s)"
-	"$REPO/tooling/hardening.sh" "$results" normal ||
-		hardening_failed $?
+	record_script hardening "$REPO/tooling/hardening.sh" "$results" normal
 	summary
 	;;
 hardening)
@@ -156,8 +129,7 @@ hardening)
 	step "6/$steps" "building the debug kernel (≈10 min cold; log: $LOGS/build-debug.log)"
 	"$REPO/tooling/build-kernel.sh" debug
 	step "7/$steps" "hardening in the debug kernel (≈32 min; CWP_HARDENING_FULL=0: ≈6 min)"
-	"$REPO/tooling/hardening.sh" "$results" debug ||
-		hardening_failed $?
+	record_script hardening "$REPO/tooling/hardening.sh" "$results" debug
 	summary
 	;;
 *) die "unknown mode $mode" ;;

@@ -176,6 +176,63 @@ am_gate() {
 }
 gate git-am am_gate
 
+# Every architecture has the call in its table: "make prepare" runs
+# scripts/checksyscalls.sh, which warns "#warning syscall clone_with_pids
+# not implemented" for an architecture that lacks it. A defconfig each of
+# the architectures the review named, built with clang alone (LLVM=1),
+# but s390: it needs clang 15 or later and GNU ld.
+ARCH_GATE_CONFIGS="arm:multi_v7_defconfig arm64:defconfig powerpc:pmac32_defconfig
+	mips:malta_defconfig s390:defconfig riscv:defconfig"
+arch_gate() {
+	local log=$LOGS/gate-$1.log entry arch config build tools rc=0
+	: >"$log"
+	for entry in $ARCH_GATE_CONFIGS; do
+		arch=${entry%%:*} config=${entry#*:}
+		build=$CACHE/build-arch/$arch
+		tools=(LLVM=1)
+		[ "$arch" = s390 ] && tools=(LLVM=-16 LD=s390x-linux-gnu-ld)
+		mkdir -p "$build"
+		info "arch gate: make ARCH=$arch ${tools[*]} $config prepare"
+		echo "=== ARCH=$arch ${tools[*]} $config" >>"$log"
+		if ! make -C "$TREE" ARCH="$arch" "${tools[@]}" O="$build" -j"$JOBS" \
+			"$config" prepare >"$build.log" 2>&1; then
+			echo "make failed:" >>"$log"
+			tail -n 20 "$build.log" >>"$log"
+			rc=1
+		elif grep 'syscall clone_with_pids not implemented' "$build.log" >>"$log"; then
+			rc=1
+		fi
+	done
+	return $rc
+}
+gate arch-prepare arch_gate
+
+# One number: every syscall table of the series, the crate, the
+# documentation and the man page state the __NR_clone_with_pids of the
+# series' uapi header (alpha's table adds its offset of 110).
+number_gate() {
+	local log=$LOGS/gate-$1.log nr want f bad=0
+	nr=$(git -C "$TREE" show "$head:include/uapi/asm-generic/unistd.h" |
+		sed -n 's/^#define __NR_clone_with_pids \([0-9]*\)$/\1/p')
+	echo "__NR_clone_with_pids: ${nr:-none}" >"$log"
+	[ -n "$nr" ] || return 1
+	for f in $(git -C "$TREE" grep -l -E '^[0-9]+[[:space:]]+[a-z0-9]+[[:space:]]+clone_with_pids[[:space:]]' \
+		"$head" -- '*.tbl' | sed "s/^$head://"); do
+		want=$nr
+		[[ $f == arch/alpha/* ]] && want=$((nr + 110))
+		git -C "$TREE" show "$head:$f" | grep -Eq "^$want[[:space:]]+[a-z0-9]+[[:space:]]+clone_with_pids[[:space:]]" ||
+			{ echo "$f: not $want" >>"$log"; bad=1; }
+		echo "$f: $want" >>"$log"
+	done
+	grep -Eq "SYS_CLONE_WITH_PIDS: .*= $nr;" "$REPO/userspace/clone-with-pids/src/raw.rs" ||
+		{ echo "userspace/clone-with-pids/src/raw.rs: not $nr" >>"$log"; bad=1; }
+	for f in Documentation/userspace-api/clone_with_pids.rst man/man2/clone_with_pids.2; do
+		grep -qw "$nr" "$REPO/$f" || { echo "$f: does not name $nr" >>"$log"; bad=1; }
+	done
+	return $bad
+}
+gate syscall-number number_gate
+
 man_gate() {
 	local page=$REPO/man/man2/clone_with_pids.2
 	[ -f "$page" ] || return 0

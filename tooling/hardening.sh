@@ -25,10 +25,7 @@ part=$(mktemp "$OUT/hardening-part.XXXXXX")
 trap 'rm -f "$part"; [ -f "$log" ] && mv -f "$log" "$LOGS/hardening.log"' EXIT
 bin=$OUT/hardening
 
-record() { # record PASS|FAIL|SKIP name [detail]
-	echo "$1 $2" >>"$results"
-	[ "$1" = PASS ] || printf '    %s %s%s\n' "$1" "$2" "${3:+: $3}" >&2
-}
+. "$REPO/tooling/results.sh"
 
 flavour=${2:-debug}
 case $flavour in
@@ -75,38 +72,23 @@ rc=0
 "$REPO/tooling/vm.sh" "${vmflags[@]}" "$REPO/hardening/run.sh" "$bin" "$mode" \
 	"$seed" >"$log" 2>&1 || rc=$?
 info "guest run: $((SECONDS - t0)) s"
-if [ $rc -eq 124 ] || [ $rc -eq 125 ]; then
-	record FAIL hardening/guest "the guest kernel or VM failed (rc $rc)"
-	grep -v '^@@' "$log" | tail -n 40 >&2
-fi
+record_vm hardening $rc "$log"
 
-programs=$(sed -n 's/^@@BEGIN \([a-z0-9]*\)$/\1/p' "$log")
-faults=faults
-[ $mode = short ] && faults=
-for t in security64 exhaust64 race64 ${faults:+faults64} fuzz64 \
-	 security32 exhaust32 race32 ${faults:+faults32} fuzz32 kernel; do
-	awk -v t="$t" '$0 == "@@BEGIN " t {on=1; next}
-		on && index($0, "@@END " t " ") == 1 {exit} on' "$log" >"$part"
-	code=$(sed -n "s|^@@END $t \([0-9]*\)\$|\1|p" "$log")
-	if [ -z "$code" ]; then
-		if grep -qx "$t" <<<"$programs"; then
+# run.sh names the programs it will run first: "@@PROGRAMS NAME...".
+programs=$(sed -n 's/^@@PROGRAMS //p' "$log")
+[ -n "$programs" ] || record FAIL hardening/run "the guest did not start run.sh"
+for t in $programs; do
+	program_output "$log" "$t" >"$part"
+	status=$(program_status "$log" "$t")
+	if [ -z "$status" ]; then
+		if grep -qx "@@BEGIN $t" "$log"; then
 			record FAIL "hardening/$t" "did not finish"
 		else
 			record FAIL "hardening/$t" "did not run"
 		fi
 		continue
 	fi
-	if ! grep -Eq '^(not )?ok [0-9]+' "$part"; then
-		record FAIL "hardening/$t" "no KTAP results (exit $code)"
-		continue
-	fi
-	"$REPO/tooling/ktap.py" --prefix "hardening/$t/" --results "$results" \
-		"$part" || grep -E '^(not ok|# .*FAIL)' "$part" | head -n 20 |
-		sed 's/^/      /' >&2
-	# A crash after the last result line still fails the program.
-	if [ "$code" != 0 ] && ! grep -q '^not ok' "$part"; then
-		record FAIL "hardening/$t" "exit status $code"
-	fi
+	record_ktap "$part" "$status" "hardening/$t/"
 done
 grep -E '^# (fuzz: seed|race: seed|[0-9]+ attempts|wins per level)' "$log" |
 	sed 's/^# /    /' >&2 || true

@@ -21,6 +21,13 @@ JOBS=${JOBS:-$(($(nproc) + 1))}
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# bindgen loads the newest libclang it finds; the architecture gate's
+# clang-16 must not replace the one of the clang that builds the kernel.
+if [ -z "${LIBCLANG_PATH:-}" ] && command -v clang >/dev/null; then
+	LIBCLANG_PATH=$(dirname "$(dirname "$(clang -print-resource-dir)")")
+	export LIBCLANG_PATH
+fi
+
 mkdir -p "$CACHE" "$OUT" "$LOGS"
 
 # The identity the series is committed with.

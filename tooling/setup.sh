@@ -7,6 +7,9 @@ APT_PACKAGES=(
 	"$KERNEL_DEB_PACKAGE" qemu-system-x86 clang lld llvm flex bison bc
 	libelf-dev libssl-dev cpio gcc-multilib libcap-dev python3-ply
 	python3-git
+	# The architecture gate: s390 needs clang 15 or later (Debian 12's
+	# clang is 14) and GNU ld (lld cannot link s390).
+	clang-16 lld-16 llvm-16 binutils-s390x-linux-gnu
 )
 
 missing=()

@@ -5,7 +5,7 @@
 # Prints the command's output and exits with its status. The guest console
 # goes to out/logs/console-<flavour>.log; an oops, WARN, BUG, KASAN, UBSAN,
 # lockdep report or panic there fails the run.
-# Usage: vm.sh [--debug] CMD...
+# Usage: vm.sh [--debug] CMD...   (CWP_KERNEL=bzImage boots another kernel)
 . "$(dirname "$0")/lib.sh"
 
 flavour=normal
@@ -16,7 +16,7 @@ fi
 [ $# -gt 0 ] || die "usage: vm.sh [--debug] CMD..."
 build=$BUILD_NORMAL
 [ $flavour = debug ] && build=$BUILD_DEBUG
-kernel=$build/arch/x86/boot/bzImage
+kernel=${CWP_KERNEL:-$build/arch/x86/boot/bzImage}
 [ -f "$kernel" ] || die "no kernel at $kernel: run 'make kernel' first"
 
 mkdir -p "$OUT/vm"
@@ -27,6 +27,8 @@ trap 'rm -rf "$run"' EXIT
 	printf '%s\n' "$*"
 } >"$run/cmd.sh"
 console=$LOGS/console-$flavour.log
+# A kernel given with CWP_KERNEL (not the build's) keeps its console apart.
+[ -n "${CWP_KERNEL:-}" ] && console=$run/console.log
 : >"$run/out"
 
 append="console=ttyS0 root=/dev/root rootfstype=9p"

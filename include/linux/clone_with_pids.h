@@ -2,7 +2,6 @@
 #ifndef _LINUX_CLONE_WITH_PIDS_H
 #define _LINUX_CLONE_WITH_PIDS_H
 
-#include <linux/errno.h>
 #include <linux/pid_namespace.h>
 #include <linux/types.h>
 #include <uapi/linux/clone_with_pids.h>
@@ -17,27 +16,17 @@
  */
 #define CLONE_WITH_PIDS_SET_TID_MAX	(CLONE_WITH_PIDS_MAX + 1)
 
-#ifdef CONFIG_CLONE_WITH_PIDS
 /* Implemented in Rust, in kernel/clone_with_pids.rs. */
 int clone_with_pids_prepare(const struct target_pid_set __user *pid_set,
 			    bool new_pid_ns, pid_t *set_tid,
 			    size_t set_tid_len);
-#else
-/* Without the core there is no clone_with_pids() to call this. */
-static inline int
-clone_with_pids_prepare(const struct target_pid_set __user *pid_set,
-			bool new_pid_ns, pid_t *set_tid, size_t set_tid_len)
-{
-	return -EOPNOTSUPP;
-}
-#endif
 
 #ifdef CONFIG_CLONE_WITH_PIDS_KUNIT_TEST
 /* Entry points of the Rust core for kernel/clone_with_pids_kunit.c. */
 int clone_with_pids_test_map(const pid_t *wanted, size_t num,
 			     size_t addressable, size_t alloc_level,
 			     int pid_max, pid_t *set_tid, size_t set_tid_len);
-void clone_with_pids_test_decode(const u8 bytes[16], bool compat,
+void clone_with_pids_test_decode(const u8 bytes[16], bool narrow,
 				 int *num_pids, unsigned long *target_pids);
 #endif
 

@@ -6,8 +6,3 @@ bool rust_helper_checkpoint_restore_ns_capable(struct user_namespace *ns)
 {
 	return checkpoint_restore_ns_capable(ns);
 }
-
-bool rust_helper_ns_capable(struct user_namespace *ns, int cap)
-{
-	return ns_capable(ns, cap);
-}

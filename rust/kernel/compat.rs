@@ -16,6 +16,7 @@
 /// // KUnit runs the doctests in a kernel thread, outside any system call.
 /// assert!(!kernel::compat::in_compat_syscall());
 /// ```
+#[inline]
 pub fn in_compat_syscall() -> bool {
     // SAFETY: `in_compat_syscall()` only reads state of the current task.
     unsafe { bindings::in_compat_syscall() }

@@ -4,12 +4,8 @@
 //!
 //! C header: [`include/linux/pid_namespace.h`](srctree/include/linux/pid_namespace.h).
 
-use crate::{
-    bindings,
-    types::{ARef, AlwaysRefCounted, Opaque},
-    user_namespace::UserNamespace,
-};
-use core::ptr::{self, NonNull};
+use crate::{bindings, types::Opaque, user_namespace::UserNamespace};
+use core::ptr;
 
 /// The deepest level a pid namespace can have (`MAX_PID_NS_LEVEL`); the
 /// initial namespace is level 0.
@@ -17,20 +13,24 @@ pub const MAX_LEVEL: u32 = bindings::MAX_PID_NS_LEVEL;
 
 /// Wraps the kernel's `struct pid_namespace`.
 ///
+/// Only shared references to it exist, borrowed from something that holds a
+/// reference to the namespace: the current task's `nsproxy`, or a child
+/// namespace, which holds one on its parent.
+///
 /// # Invariants
 ///
-/// Instances are always refcounted: a call to `get_pid_ns` ensures that the
-/// allocation remains valid at least until the matching call to
-/// `put_pid_ns`.
+/// The wrapped `struct pid_namespace` is valid for the lifetime of every
+/// reference to a `PidNamespace`.
 ///
 /// # Examples
 ///
 /// ```
 /// use kernel::pid_namespace::PidNamespace;
 ///
-/// // KUnit runs the doctests in a kernel thread, which creates its children
-/// // in the initial pid namespace.
-/// let ns = PidNamespace::current_for_children();
+/// // SAFETY: The doctests run in a kernel thread, in its own context, and
+/// // nothing here changes its namespaces.
+/// let ns = unsafe { PidNamespace::current_for_children() }.unwrap();
+/// // A kernel thread creates its children in the initial pid namespace.
 /// assert_eq!(ns.level(), 0);
 /// assert!(ns.parent().is_none());
 /// assert!(ns.has_init());
@@ -41,29 +41,9 @@ pub struct PidNamespace(Opaque<bindings::pid_namespace>);
 
 // SAFETY: The fields read through a `PidNamespace` are either immutable after
 // creation (`level`, `parent`, `user_ns`) or read with `READ_ONCE()`
-// semantics (`child_reaper`), and the reference count is atomic, so the
-// namespace may be used from any thread.
-unsafe impl Send for PidNamespace {}
-
-// SAFETY: See the `Send` implementation: shared references only read fields
-// that are immutable or read atomically.
+// semantics (`child_reaper`), so shared references may be used from any
+// thread.
 unsafe impl Sync for PidNamespace {}
-
-// SAFETY: The type invariants guarantee that `PidNamespace` is always
-// refcounted.
-unsafe impl AlwaysRefCounted for PidNamespace {
-    fn inc_ref(&self) {
-        // SAFETY: The existence of a shared reference means that the refcount
-        // is nonzero.
-        unsafe { bindings::get_pid_ns(self.as_ptr()) };
-    }
-
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The safety requirements guarantee that the refcount is
-        // nonzero.
-        unsafe { bindings::put_pid_ns(obj.cast().as_ptr()) }
-    }
-}
 
 impl PidNamespace {
     /// Creates a reference to a [`PidNamespace`] from a valid pointer.
@@ -71,7 +51,8 @@ impl PidNamespace {
     /// # Safety
     ///
     /// The caller must ensure that `ptr` points to a valid `struct
-    /// pid_namespace` whose refcount stays nonzero for the lifetime `'a`.
+    /// pid_namespace` that stays valid for the lifetime `'a`.
+    #[inline]
     pub unsafe fn from_ptr<'a>(ptr: *const bindings::pid_namespace) -> &'a Self {
         // SAFETY: `PidNamespace` is a transparent wrapper around the C
         // struct, and the caller guarantees that `ptr` is valid for `'a`.
@@ -79,31 +60,48 @@ impl PidNamespace {
     }
 
     /// Returns a raw pointer to the wrapped `struct pid_namespace`.
+    #[inline]
     pub fn as_ptr(&self) -> *mut bindings::pid_namespace {
         self.0.get()
     }
 
     /// Returns the pid namespace the current task creates its children in
-    /// (`current->nsproxy->pid_ns_for_children`).
+    /// (`current->nsproxy->pid_ns_for_children`), without taking a reference.
     ///
     /// That is the task's own pid namespace unless it called `setns()` or
-    /// `unshare(CLONE_NEWPID)`.
-    pub fn current_for_children() -> ARef<Self> {
+    /// `unshare(CLONE_NEWPID)`. Returns `None` once the task has left its
+    /// namespaces on its way out (after `exit_task_namespaces()`, where
+    /// `nsproxy` is NULL but work such as file release still runs).
+    ///
+    /// # Safety
+    ///
+    /// The caller must run in the context of the current task, such as a
+    /// system call, and must not use the returned reference after the task's
+    /// namespaces change: only the task itself changes them (`setns()`,
+    /// `unshare()`, exit), so it must do none of that while the reference
+    /// lives, and must not keep the reference beyond the current context.
+    #[doc(alias = "pid_ns_for_children")]
+    #[inline]
+    pub unsafe fn current_for_children<'a>() -> Option<&'a Self> {
         // SAFETY: `get_current()` has no preconditions; it returns the task
         // that runs this code, which is valid while it does.
         let task = unsafe { bindings::get_current() };
-        // SAFETY: Only the task itself changes its `nsproxy`, and it is not
-        // exiting while it runs kernel code other than the exit path, so the
-        // `nsproxy` is valid and is not replaced during this function. The
-        // `nsproxy` holds a reference on `pid_ns_for_children`.
-        let ns = unsafe { (*(*task).nsproxy).pid_ns_for_children };
-        // SAFETY: `ns` is valid as shown above; taking our own reference
-        // keeps it valid for the returned `ARef`.
-        ARef::from(unsafe { Self::from_ptr(ns) })
+        // SAFETY: `task` is the current task. Only the task itself replaces
+        // its `nsproxy`, so the pointer read here is stable in its context.
+        let nsproxy = unsafe { (*task).nsproxy };
+        if nsproxy.is_null() {
+            return None;
+        }
+        // SAFETY: A non-NULL `nsproxy` of the current task stays valid until
+        // the task replaces it, which the caller guarantees does not happen
+        // while the result lives; the `nsproxy` holds a reference on
+        // `pid_ns_for_children`, which is never NULL.
+        Some(unsafe { Self::from_ptr((*nsproxy).pid_ns_for_children) })
     }
 
     /// Returns the level of this namespace: 0 for the initial one, one more
     /// than its parent's for every other.
+    #[inline]
     pub fn level(&self) -> u32 {
         // SAFETY: By the type invariant `self` is valid, and `level` does not
         // change after the namespace is created.
@@ -111,6 +109,7 @@ impl PidNamespace {
     }
 
     /// Returns the parent namespace, or `None` for the initial one.
+    #[inline]
     pub fn parent(&self) -> Option<&Self> {
         // SAFETY: By the type invariant `self` is valid, and `parent` does
         // not change after the namespace is created.
@@ -137,9 +136,12 @@ impl PidNamespace {
     /// ```
     /// use kernel::{pid_namespace::PidNamespace, user_namespace::UserNamespace};
     ///
-    /// let ns = PidNamespace::current_for_children();
+    /// // SAFETY: The doctests run in a kernel thread, in its own context, and
+    /// // nothing here changes its namespaces.
+    /// let ns = unsafe { PidNamespace::current_for_children() }.unwrap();
     /// assert_eq!(ns.user_ns().as_ptr(), UserNamespace::init().as_ptr());
     /// ```
+    #[inline]
     pub fn user_ns(&self) -> &UserNamespace {
         // SAFETY: By the type invariant `self` is valid, and `user_ns` does
         // not change after the namespace is created.
@@ -153,6 +155,8 @@ impl PidNamespace {
     ///
     /// A namespace made by `unshare(CLONE_NEWPID)` has none until the first
     /// child is created in it; that child becomes its init.
+    #[doc(alias = "child_reaper")]
+    #[inline]
     pub fn has_init(&self) -> bool {
         // SAFETY: By the type invariant `self` is valid. `child_reaper` may be
         // set concurrently by a task creating the namespace's init; a
@@ -171,6 +175,7 @@ impl PidNamespace {
 /// // The kernel never lets `pid_max` below `PIDS_PER_CPU_MIN`.
 /// assert!(kernel::pid_namespace::pid_max() > 1);
 /// ```
+#[inline]
 pub fn pid_max() -> i32 {
     // SAFETY: `pid_max` is a plain `int` that sysctl may change at any time;
     // a volatile read of it is the `READ_ONCE()` the C side would use.

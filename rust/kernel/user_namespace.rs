@@ -4,7 +4,7 @@
 //!
 //! C header: [`include/linux/user_namespace.h`](srctree/include/linux/user_namespace.h).
 
-use crate::{capability::Capability, types::Opaque};
+use crate::types::Opaque;
 use core::ptr;
 
 /// Wraps the kernel's `struct user_namespace`.
@@ -31,6 +31,7 @@ impl UserNamespace {
     ///
     /// The caller must ensure that `ptr` points to a valid `struct
     /// user_namespace` that stays valid for the lifetime `'a`.
+    #[inline]
     pub unsafe fn from_ptr<'a>(ptr: *const bindings::user_namespace) -> &'a Self {
         // SAFETY: `UserNamespace` is a transparent wrapper around the C
         // struct, and the caller guarantees that `ptr` is valid for `'a`.
@@ -38,6 +39,7 @@ impl UserNamespace {
     }
 
     /// Returns a raw pointer to the wrapped `struct user_namespace`.
+    #[inline]
     pub fn as_ptr(&self) -> *mut bindings::user_namespace {
         self.0.get()
     }
@@ -47,38 +49,27 @@ impl UserNamespace {
     /// # Examples
     ///
     /// ```
-    /// use kernel::{capability::Capability, user_namespace::UserNamespace};
+    /// use kernel::user_namespace::UserNamespace;
     ///
     /// // KUnit runs the doctests in a kernel thread, which has every
     /// // capability in the initial user namespace.
-    /// assert!(UserNamespace::init().capable(Capability::SysAdmin));
+    /// assert!(UserNamespace::init().checkpoint_restore_capable());
     /// ```
+    #[doc(alias = "init_user_ns")]
+    #[inline]
     pub fn init() -> &'static Self {
         // SAFETY: `init_user_ns` is a static object that is never freed.
         unsafe { Self::from_ptr(ptr::addr_of!(bindings::init_user_ns)) }
     }
 
-    /// Checks whether the current task has `cap` in this namespace.
-    ///
-    /// Like the C `ns_capable()`, a successful check marks the task as
-    /// having used a superuser privilege, and the check is audited.
-    pub fn capable(&self, cap: Capability) -> bool {
-        // SAFETY: By the type invariant `self.as_ptr()` is a valid user
-        // namespace, and `cap` is a valid capability number.
-        unsafe { bindings::ns_capable(self.as_ptr(), cap.as_raw()) }
-    }
-
     /// Checks whether the current task may do checkpoint/restore operations
-    /// in this namespace: whether it has [`Capability::CheckpointRestore`]
-    /// or [`Capability::SysAdmin`] in it.
+    /// in this namespace: whether it has `CAP_CHECKPOINT_RESTORE` or
+    /// `CAP_SYS_ADMIN` in it.
     ///
-    /// # Examples
-    ///
-    /// ```
-    /// use kernel::user_namespace::UserNamespace;
-    ///
-    /// assert!(UserNamespace::init().checkpoint_restore_capable());
-    /// ```
+    /// Like the C function, a successful check marks the task as having used
+    /// a superuser privilege, and the check is audited.
+    #[doc(alias = "checkpoint_restore_ns_capable")]
+    #[inline]
     pub fn checkpoint_restore_capable(&self) -> bool {
         // SAFETY: By the type invariant `self.as_ptr()` is a valid user
         // namespace.

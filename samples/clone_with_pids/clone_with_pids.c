@@ -16,6 +16,11 @@
  * CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE over the namespaces concerned.
  * The same source works for 64-bit and 32-bit callers: the kernel reads
  * struct target_pid_set in the caller's own layout.
+ *
+ * The system call number comes from the headers of the kernel the sample
+ * is built for (its "make headers" output): the call is not in mainline,
+ * and its number may mean another call on any other kernel, so there is
+ * no fallback. Run it on the kernel it was built for.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,14 +29,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/clone_with_pids.h>
+#include <asm/unistd.h>
 
 #ifndef __NR_clone_with_pids
-#define __NR_clone_with_pids 463	/* x86_64 and i386 */
+#error "no __NR_clone_with_pids: build with the patched kernel's headers (KHDR=)"
 #endif
+
+#include <linux/clone_with_pids.h>
 
 /* One pid per level: levels 0 to MAX_PID_NS_LEVEL (32). */
 #define MAX_PIDS 33
@@ -51,9 +57,6 @@ static const char *explain(int err)
 		return "CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE needed where a pid is chosen";
 	case EINVAL:
 		return "more pids than the child has levels, or a pid not below pid_max";
-	case E2BIG:
-		/* 463 is setxattrat() on 6.13+ kernels without the series */
-		return "this kernel has no clone_with_pids()";
 	default:
 		/* including "Function not implemented": no such call here */
 		return "see clone_with_pids(2)";

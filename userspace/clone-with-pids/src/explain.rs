@@ -2,6 +2,9 @@
 
 use std::io;
 
+use crate::raw::SYS_CLONE_WITH_PIDS;
+use crate::MAX_EXIT_SIGNAL;
+
 /// Explains an error returned by this crate's calls.
 ///
 /// ```
@@ -11,34 +14,36 @@ use std::io;
 /// ```
 pub fn explain(err: &io::Error) -> String {
     let words = match err.raw_os_error() {
-        Some(libc::ENOSYS) => {
-            "the running kernel has no clone_with_pids() (system call 463): \
-             boot one built with CONFIG_CLONE_WITH_PIDS=y"
-        }
-        Some(libc::EBUSY) => "a wanted pid is already in use in its pid namespace",
-        Some(libc::EPERM) => {
-            "not permitted: choosing a pid needs CAP_SYS_ADMIN or \
+        Some(libc::ENOSYS) => format!(
+            "the running kernel has no clone_with_pids() (system call \
+             {SYS_CLONE_WITH_PIDS} of the clone_with_pids series, looked for \
+             only on 6.12.y kernels): boot one built with \
+             CONFIG_CLONE_WITH_PIDS=y"
+        ),
+        Some(libc::EBUSY) => "a wanted pid is already in use in its pid namespace".into(),
+        Some(libc::EPERM) => "not permitted: choosing a pid needs CAP_SYS_ADMIN or \
              CAP_CHECKPOINT_RESTORE in the user namespace that owns that pid \
-             namespace, and creating a pid namespace needs CAP_SYS_ADMIN"
-        }
-        Some(libc::EINVAL) => {
-            "invalid request: more pids than the child has pid namespace \
-             levels, or a pid that is negative or not below \
-             /proc/sys/kernel/pid_max"
-        }
-        Some(libc::EFAULT) => "the pid set could not be read (bad address)",
-        Some(libc::ENOSPC) => {
-            "too deep: pid namespaces nest at most 32 levels below the \
+             namespace (checked before anything else), and creating a pid \
+             namespace needs CAP_SYS_ADMIN"
+            .into(),
+        Some(libc::EINVAL) => format!(
+            "invalid request: a flag above bit 31 (clone3-only flags such \
+             as CLONE_CLEAR_SIGHAND or CLONE_INTO_CGROUP cannot be asked \
+             for here), an exit signal above {MAX_EXIT_SIGNAL}, more pids \
+             than the child has pid namespace levels, a pid that is \
+             negative or not below /proc/sys/kernel/pid_max, or flags that \
+             clone() refuses together"
+        ),
+        Some(libc::EFAULT) => "the pid set could not be read (bad address)".into(),
+        Some(libc::ENOSPC) => "too deep: pid namespaces nest at most 32 levels below the \
              initial one (or /proc/sys/user/max_pid_namespaces was reached)"
-        }
-        Some(libc::EAGAIN) => {
-            "no more processes: RLIMIT_NPROC, kernel.threads-max or the \
+            .into(),
+        Some(libc::EAGAIN) => "no more processes: RLIMIT_NPROC, kernel.threads-max or the \
              namespace's pids are used up"
-        }
-        Some(libc::ENOMEM) => {
-            "out of memory, or the target pid namespace is shutting down \
+            .into(),
+        Some(libc::ENOMEM) => "out of memory, or the target pid namespace is shutting down \
              (its init has exited)"
-        }
+            .into(),
         _ => return err.to_string(),
     };
     format!("{words} ({err})")
@@ -52,6 +57,8 @@ mod tests {
     fn every_contract_errno_has_words() {
         for errno in [
             libc::ENOSYS,
+            libc::EAGAIN,
+            libc::ENOMEM,
             libc::EBUSY,
             libc::EPERM,
             libc::EINVAL,
@@ -63,6 +70,21 @@ mod tests {
             assert!(text.ends_with(&format!("({e})")), "{text}");
             assert!(text.len() > e.to_string().len() + 20, "{text}");
         }
+    }
+
+    #[test]
+    fn the_texts_name_the_v2_rules() {
+        let nosys = explain(&io::Error::from_raw_os_error(libc::ENOSYS));
+        assert!(nosys.contains("has no clone_with_pids()"), "{nosys}");
+        assert!(
+            nosys.contains(&format!("system call {SYS_CLONE_WITH_PIDS} ")),
+            "{nosys}"
+        );
+        let inval = explain(&io::Error::from_raw_os_error(libc::EINVAL));
+        assert!(inval.contains("above bit 31"), "{inval}");
+        assert!(inval.contains("exit signal above 64"), "{inval}");
+        let perm = explain(&io::Error::from_raw_os_error(libc::EPERM));
+        assert!(perm.contains("CAP_CHECKPOINT_RESTORE"), "{perm}");
     }
 
     #[test]

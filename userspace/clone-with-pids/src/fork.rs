@@ -30,8 +30,19 @@ impl ForkResult {
     }
 }
 
+/// The highest exit signal: `_NSIG` (64), as the kernel's `valid_signal()`.
+/// The kernel refuses a larger one (the low byte of the flags) with EINVAL;
+/// [`clone_with_pids()`] refuses it before the call.
+pub const MAX_EXIT_SIGNAL: c_int = 64;
+
 /// `clone()` flags that make sense without a new stack: namespaces and the
 /// process relations, nothing that shares memory or writes through pointers.
+///
+/// All of them lie in bits 8-31: the call takes `clone()`'s 32-bit flag
+/// space (the low byte being the exit signal) and refuses any bit above 31
+/// with EINVAL, so clone3-only flags such as `CLONE_CLEAR_SIGHAND` or
+/// `CLONE_INTO_CGROUP` have no constant here, nor has `CLONE_NEWTIME`,
+/// which overlaps the exit signal byte.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CloneFlags(c_ulong);
 
@@ -55,6 +66,9 @@ impl CloneFlags {
     pub const NEWCGROUP: Self = Self(libc::CLONE_NEWCGROUP as c_ulong);
     /// The child's parent is the caller's parent.
     pub const PARENT: Self = Self(libc::CLONE_PARENT as c_ulong);
+
+    /// Every bit a [`CloneFlags`] may hold: bits 8-31.
+    const VALID: c_ulong = 0xffff_ff00;
 
     /// The raw bits.
     pub const fn bits(self) -> c_ulong {
@@ -80,7 +94,9 @@ impl BitOr for CloneFlags {
 ///
 /// `exit_signal` is the signal the parent gets when the child ends
 /// (`Some(libc::SIGCHLD)` as for `fork()`; `None` for none, which makes
-/// the child reapable only with `__WALL`/`__WCLONE`).
+/// the child reapable only with `__WALL`/`__WCLONE`). A signal outside
+/// 1..=[`MAX_EXIT_SIGNAL`] is refused before the call (the kernel would
+/// answer EINVAL), with [`io::ErrorKind::InvalidInput`].
 ///
 /// The set addresses the namespaces the child gets a pid in, youngest last
 /// (see [`PidSet`]); with [`CloneFlags::NEWPID`] the new namespace takes no
@@ -88,11 +104,14 @@ impl BitOr for CloneFlags {
 ///
 /// # Errors
 ///
-/// errno as [`io::Error`]: ENOSYS when the kernel lacks the call, EBUSY
-/// when a wanted pid is taken, EPERM without `CAP_SYS_ADMIN` or
-/// `CAP_CHECKPOINT_RESTORE` over a namespace where a pid is chosen, EINVAL
-/// for a set longer than the child's levels or a pid not below `pid_max`,
-/// ENOSPC when a new pid namespace would nest too deep.
+/// errno as [`io::Error`]: ENOSYS when the kernel lacks the call (then it
+/// is not made: see [`check_support`](crate::check_support)), EBUSY when a
+/// wanted pid is taken, EPERM without `CAP_SYS_ADMIN` or
+/// `CAP_CHECKPOINT_RESTORE` over a namespace where a pid is chosen (checked
+/// before anything else creating the process could fail, `RLIMIT_NPROC`'s
+/// EAGAIN included), EINVAL for a set longer than the child's levels or a
+/// pid not below `pid_max`, ENOSPC when a new pid namespace would nest too
+/// deep.
 /// [`explain`](crate::explain) turns them into sentences.
 ///
 /// # Safety
@@ -110,14 +129,17 @@ pub unsafe fn clone_with_pids(
 ) -> io::Result<ForkResult> {
     let signal = match exit_signal {
         None => 0,
-        Some(sig) if (1..=libc::SIGRTMAX()).contains(&sig) => sig as c_ulong,
+        Some(sig) if (1..=MAX_EXIT_SIGNAL).contains(&sig) => sig as c_ulong,
         Some(sig) => {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("exit signal {sig} is not a signal"),
+                format!("exit signal {sig} is not a signal (1..={MAX_EXIT_SIGNAL})"),
             ))
         }
     };
+    let flags = flags.bits();
+    // CloneFlags holds nothing else; the kernel would refuse it (EINVAL).
+    debug_assert_eq!(flags & !CloneFlags::VALID, 0);
     let set = TargetPidSet::new(pids.as_raw());
     // SAFETY: no CLONE_VM and no pointer-taking flag (CloneFlags cannot
     // express them), so a null stack gives fork() semantics; `set` and the
@@ -125,7 +147,7 @@ pub unsafe fn clone_with_pids(
     // caller's, as documented.
     let pid = unsafe {
         raw::clone_with_pids(
-            flags.bits() | signal,
+            flags | signal,
             ptr::null_mut(),
             ptr::null_mut(),
             ptr::null_mut(),
@@ -175,47 +197,6 @@ pub unsafe fn fork_with_pids(pids: &PidSet) -> io::Result<ForkResult> {
     unsafe { clone_with_pids(CloneFlags::EMPTY, Some(libc::SIGCHLD), pids) }
 }
 
-/// Asks the running kernel whether it has `clone_with_pids()`, without
-/// creating a process: a set with a negative count must be refused with
-/// EINVAL before anything is done.
-///
-/// Returns `Ok(())` when the call exists, ENOSYS when it does not, or the
-/// error a seccomp filter or LSM answered instead.
-///
-/// ```
-/// match clone_with_pids::check_support() {
-///     Ok(()) => println!("clone_with_pids() is available"),
-///     Err(e) => println!("not available: {}", clone_with_pids::explain(&e)),
-/// }
-/// ```
-pub fn check_support() -> io::Result<()> {
-    let set = TargetPidSet {
-        num_pids: -1,
-        target_pids: ptr::null_mut(),
-    };
-    // SAFETY: a negative count is refused before a child exists; should a
-    // kernel create one anyway, the child only calls _exit().
-    match unsafe {
-        raw::clone_with_pids(
-            libc::SIGCHLD as c_ulong,
-            ptr::null_mut(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            0,
-            &set,
-        )
-    } {
-        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(()),
-        Err(e) => Err(e),
-        Ok(0) => unsafe { libc::_exit(0) },
-        Ok(child) => {
-            // SAFETY: reaping our own child.
-            unsafe { libc::waitpid(child, ptr::null_mut(), 0) };
-            Ok(())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,19 +213,43 @@ mod tests {
     }
 
     #[test]
+    fn every_flag_is_in_the_32_bit_flag_space() {
+        for f in [
+            CloneFlags::NEWPID,
+            CloneFlags::NEWNS,
+            CloneFlags::NEWUTS,
+            CloneFlags::NEWIPC,
+            CloneFlags::NEWNET,
+            CloneFlags::NEWUSER,
+            CloneFlags::NEWCGROUP,
+            CloneFlags::PARENT,
+        ] {
+            assert_ne!(f.bits(), 0);
+            // Not in the exit signal byte, nothing above bit 31.
+            assert_eq!(f.bits() & !CloneFlags::VALID, 0, "{f:?}");
+        }
+    }
+
+    #[test]
     fn a_bad_exit_signal_is_refused_before_the_call() {
-        // SAFETY: refused before any process is created.
-        let err =
-            unsafe { clone_with_pids(CloneFlags::EMPTY, Some(0), &PidSet::any()) }.unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        // 0 is "no signal", which is None; 65 and above are no signals
+        // (the kernel would answer EINVAL), nor is anything negative.
+        for sig in [0, MAX_EXIT_SIGNAL + 1, 128, 255, 256, -1] {
+            // SAFETY: refused before any process is created.
+            let err = unsafe { clone_with_pids(CloneFlags::EMPTY, Some(sig), &PidSet::any()) }
+                .unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{sig}");
+            assert!(err.to_string().contains(&sig.to_string()), "{err}");
+        }
     }
 
     /// Runs on any kernel: with the call, an empty set is a plain fork;
-    /// without it (ENOSYS, or E2BIG from setxattrat on 6.13+), the error is
-    /// "unsupported" and nothing was created.
+    /// without it (as check_support() finds out: not a 6.12.y kernel, or
+    /// ENOSYS or any answer but EINVAL to the probe) the call is not made,
+    /// the error is ENOSYS and nothing was created.
     #[test]
     fn empty_set_forks_or_reports_unsupported() {
-        let supported = check_support();
+        let supported = crate::check_support();
         // SAFETY: the child only calls _exit.
         match unsafe { fork_with_pids(&PidSet::any()) } {
             Ok(ForkResult::Child) => unsafe { libc::_exit(7) },
@@ -259,7 +264,7 @@ mod tests {
             Err(e) => {
                 assert_eq!(e.raw_os_error(), Some(libc::ENOSYS), "{e}");
                 assert_eq!(e.kind(), io::ErrorKind::Unsupported);
-                assert_eq!(supported.unwrap_err().raw_os_error(), Some(libc::ENOSYS));
+                assert_eq!(supported.unwrap_err().kind(), io::ErrorKind::Unsupported);
             }
         }
     }

@@ -6,7 +6,7 @@
 //! struct target_pid_set { int num_pids; pid_t *target_pids; };
 //! long clone_with_pids(unsigned long flags, unsigned long stack,
 //!                      int *parent_tid, int *child_tid, unsigned long tls,
-//!                      struct target_pid_set *pid_set);   /* nr 463 */
+//!                      struct target_pid_set *pid_set);   /* nr 472 */
 //! ```
 //!
 //! - [`PidSet`] holds the wanted pids, **oldest namespace first** (level 0
@@ -16,18 +16,43 @@
 //!   return [`ForkResult`], as `nix::unistd::fork` does. They are `unsafe`
 //!   for the same reason `fork()` is: in a multi-threaded program the child
 //!   may only use async-signal-safe functions until it execs or exits.
+//!   [`CloneFlags`] holds only flags of `clone()`'s 32-bit flag space, and
+//!   an exit signal above [`MAX_EXIT_SIGNAL`] is refused before the call:
+//!   the kernel refuses both with EINVAL.
 //! - Errors are [`std::io::Error`] built from errno; [`explain`] says what
 //!   each means (EBUSY: pid taken, EPERM: capability missing, ENOSYS: no
 //!   such call in this kernel, ...).
-//! - [`check_support`] asks the kernel whether it has the call, without
-//!   creating a process. On kernels 6.13 and later without it, number 463 is
-//!   `setxattrat()`; the crate always passes a set, which that call refuses
-//!   with E2BIG before doing anything, and reports that as ENOSYS.
+//! - [`check_support`] tells whether the running kernel has the call,
+//!   without creating a process (see below).
 //! - [`raw`] is the system call itself, for arguments the safe calls do not
-//!   take (a stack, TLS, `CLONE_PIDFD`).
+//!   take (a stack, TLS, `CLONE_PIDFD`). Its errors are the kernel's,
+//!   unchanged.
 //!
-//! The syscall number is known for x86_64 only (where the kernel side,
-//! written in Rust, exists); elsewhere every call fails with ENOSYS.
+//! # How the crate finds the call, and why it is careful
+//!
+//! `clone_with_pids()` is not in mainline. Its number,
+//! [`raw::SYS_CLONE_WITH_PIDS`] (472, the one place the crate states it),
+//! is the next after the highest that any mainline release had assigned
+//! when the series was written, and a later release may give it to another
+//! call (as 6.13 gave 463, the series' first number, to `setxattrat()`).
+//! Calling it on a kernel without the series would run that other call
+//! with our arguments. So the crate never issues it unless both hold:
+//!
+//! 1. `uname(2)` says the kernel is a 6.12.y release (its release starts
+//!    with `"6.12."`): the series is for 6.12, whose tables end at 462, so
+//!    there 472 is the series' call or nothing (ENOSYS);
+//! 2. a probe that the series refuses first, before reading the pid set or
+//!    creating anything, is refused that way: flags `1 << 32` (any bit
+//!    above 31 is EINVAL in v2; 32-bit callers, which cannot pass bit 32,
+//!    use exit signal 65, equally EINVAL) must answer EINVAL.
+//!
+//! ENOSYS (no series, or `CONFIG_CLONE_WITH_PIDS=n`) or any other answer
+//! (a seccomp filter's EPERM, ...) means "unsupported". This happens once
+//! per process, on the first call or [`check_support`], and is kept; when
+//! unsupported, every call fails with ENOSYS without entering the kernel.
+//! The series uses the same table number on every architecture; x32 adds
+//! its ABI bit, and on MIPS (whose ABIs number from 4000, 5000 and 6000,
+//! and whose kernels have no Rust, so no call) the crate never calls it.
 //!
 //! # Example
 //!
@@ -57,11 +82,13 @@
 
 #![warn(missing_docs)]
 
+mod detect;
 mod explain;
 mod fork;
 mod pid_set;
 pub mod raw;
 
+pub use detect::check_support;
 pub use explain::explain;
-pub use fork::{check_support, clone_with_pids, fork_with_pids, CloneFlags, ForkResult};
+pub use fork::{clone_with_pids, fork_with_pids, CloneFlags, ForkResult, MAX_EXIT_SIGNAL};
 pub use pid_set::{PidSet, PidSetError, MAX_PIDS, MAX_PID_NS_LEVEL, PID_MAX_LIMIT};

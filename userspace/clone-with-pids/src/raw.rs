@@ -6,14 +6,18 @@ use std::ptr;
 
 use libc::{c_int, c_long, c_ulong, c_void, pid_t};
 
-/// `__NR_clone_with_pids`: 463 on x86_64 (and on i386 for 32-bit callers).
+use crate::detect;
+
+/// `__NR_clone_with_pids`: the system call's number in the clone_with_pids
+/// series (v2), the same table number on every architecture (x32 adds its
+/// ABI bit; on MIPS the crate does not call it: see the [crate docs](crate)).
 ///
-/// `None` where the number is not known, so every call fails with ENOSYS.
-#[cfg(target_arch = "x86_64")]
-pub const SYS_CLONE_WITH_PIDS: Option<c_long> = Some(463);
-/// `__NR_clone_with_pids`: unknown on this architecture.
-#[cfg(not(target_arch = "x86_64"))]
-pub const SYS_CLONE_WITH_PIDS: Option<c_long> = None;
+/// Not a mainline number: it was the next one free after the highest that
+/// any mainline release had assigned, and it must move again on merge. The
+/// crate therefore only calls it on a kernel that has the series, found
+/// out as the [crate docs](crate) describe; this is the one place the
+/// crate states it.
+pub const SYS_CLONE_WITH_PIDS: c_long = 472;
 
 /// `struct target_pid_set` of `<linux/clone_with_pids.h>`, in the caller's
 /// own layout (the kernel reads the 64-bit and the 32-bit one alike).
@@ -46,13 +50,13 @@ impl TargetPidSet {
 /// `syscall(__NR_clone_with_pids, flags, stack, parent_tid, child_tid, tls,
 /// pid_set)`: returns the child's pid in the parent, 0 in the child.
 ///
-/// Errors come back as [`io::Error`] from errno, except one translation: on
-/// kernels 6.13 and later without the series, 463 is `setxattrat()`, which
-/// refuses a sixth argument larger than a page (any pointer) with E2BIG
-/// before touching anything. `clone_with_pids()` itself never returns
-/// E2BIG, so it is reported as ENOSYS ("this kernel has no
-/// clone_with_pids"). Pass a non-null `pid_set` for that to work: with a
-/// null one such kernels answer EINVAL.
+/// Errors are the kernel's, as [`io::Error`] from errno, unchanged (flags
+/// above bit 31 and exit signals above 64 included: the kernel refuses
+/// them with EINVAL before reading the set). One exception: when the
+/// running kernel does not have the call, as
+/// [`check_support`](crate::check_support) finds out on first use, the
+/// call is not made at all and the error is ENOSYS; the number may mean
+/// another system call on such a kernel.
 ///
 /// # Safety
 ///
@@ -69,17 +73,13 @@ pub unsafe fn clone_with_pids(
     tls: c_ulong,
     pid_set: *const TargetPidSet,
 ) -> io::Result<pid_t> {
-    let Some(nr) = SYS_CLONE_WITH_PIDS else {
-        return Err(io::Error::from_raw_os_error(libc::ENOSYS));
+    let Some(nr) = detect::usable_nr() else {
+        return Err(detect::unsupported());
     };
     // SAFETY: the caller upholds clone(2)'s rules for these arguments.
     let ret = unsafe { libc::syscall(nr, flags, stack, parent_tid, child_tid, tls, pid_set) };
     if ret < 0 {
-        let err = io::Error::last_os_error();
-        if err.raw_os_error() == Some(libc::E2BIG) {
-            return Err(io::Error::from_raw_os_error(libc::ENOSYS));
-        }
-        return Err(err);
+        return Err(io::Error::last_os_error());
     }
     // A pid always fits pid_t; the kernel returns nothing larger.
     Ok(ret as pid_t)

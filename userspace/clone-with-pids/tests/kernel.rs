@@ -2,8 +2,10 @@
 //!
 //! A plain program rather than libtest (`harness = false`): it stays
 //! single-threaded, so the forked children may allocate and read /proc.
-//! Prints KTAP; every test is skipped on a kernel without the call or when
-//! not run as root, so `cargo test` passes on any host.
+//! Prints KTAP; every test is skipped on a kernel without the call (as
+//! `check_support()` finds out: on any kernel but a 6.12.y one that answers
+//! the probe with EINVAL, the crate makes no call at all) or when not run
+//! as root, so `cargo test` passes on any host.
 
 use std::fs;
 use std::io;
@@ -118,32 +120,150 @@ fn pid_beyond_pid_max_is_einval() -> TestResult {
     )
 }
 
-fn unreadable_set_is_efault() -> TestResult {
-    let bad = TargetPidSet {
-        num_pids: 1,
-        target_pids: ptr::dangling_mut(),
-    };
-    // SAFETY: the kernel must refuse the dangling array before creating a
-    // process; should it create one, the child leaves at once.
+/// The raw call without a stack (fork semantics), expecting `errno`: a
+/// child the kernel should not have made leaves at once and is reaped.
+fn raw_expect(flags: libc::c_ulong, set: &TargetPidSet, errno: i32) -> TestResult {
+    // SAFETY: no CLONE_VM and no pointer-taking flag in any caller's
+    // flags; `set` outlives the call; single-threaded.
     let res = unsafe {
         raw::clone_with_pids(
-            libc::SIGCHLD as libc::c_ulong,
+            flags,
             ptr::null_mut(),
             ptr::null_mut(),
             ptr::null_mut(),
             0,
-            &bad,
+            set,
         )
     };
     match res {
         // SAFETY: we are the unexpected child.
         Ok(0) => unsafe { libc::_exit(0) },
         Ok(pid) => {
-            wait_exit(pid);
-            Err(format!("expected EFAULT, got child {pid}"))
+            // It may have no exit signal: only __WALL finds it.
+            // SAFETY: reaping our own child.
+            unsafe { libc::waitpid(pid, ptr::null_mut(), libc::__WALL) };
+            Err(format!(
+                "flags {flags:#x}: expected errno {errno}, got child {pid}"
+            ))
         }
-        Err(e) if e.raw_os_error() == Some(libc::EFAULT) => Ok(()),
-        Err(e) => Err(format!("expected EFAULT, got {}", explain(&e))),
+        Err(e) if e.raw_os_error() == Some(errno) => Ok(()),
+        Err(e) => Err(format!(
+            "flags {flags:#x}: expected errno {errno}, got {}",
+            explain(&e)
+        )),
+    }
+}
+
+fn unreadable_set_is_efault() -> TestResult {
+    let bad = TargetPidSet {
+        num_pids: 1,
+        target_pids: ptr::dangling_mut(),
+    };
+    raw_expect(libc::SIGCHLD as libc::c_ulong, &bad, libc::EFAULT)
+}
+
+/// v2: any bit above 31 is EINVAL, checked before the set is read (so it
+/// wins over the set's EFAULT and a taken pid's EBUSY); nothing created.
+#[cfg(target_pointer_width = "64")]
+fn flags_above_bit_31_are_einval_first() -> TestResult {
+    let unreadable = TargetPidSet {
+        num_pids: 1,
+        target_pids: ptr::dangling_mut(),
+    };
+    // SAFETY: getpid cannot fail.
+    let mine = [unsafe { libc::getpid() }];
+    let taken = TargetPidSet::new(&mine);
+    let sigchld = libc::SIGCHLD as libc::c_ulong;
+    // CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, the top bit, a clone() flag
+    // shifted up.
+    let newpid = libc::CLONE_NEWPID as libc::c_ulong;
+    for high in [1 << 32, 1 << 33, 1 << 63, newpid << 32] {
+        raw_expect(sigchld | high, &unreadable, libc::EINVAL)?;
+        raw_expect(sigchld | high, &taken, libc::EINVAL)?;
+    }
+    Ok(())
+}
+
+/// A 32-bit caller cannot pass bits above 31.
+#[cfg(not(target_pointer_width = "64"))]
+fn flags_above_bit_31_are_einval_first() -> TestResult {
+    Ok(())
+}
+
+/// v2: an exit signal (the low byte) above 64 is EINVAL, before the set is
+/// read; 128 is also what CLONE_NEWTIME would be, which the 32-bit flag
+/// space cannot express.
+fn exit_signal_above_64_is_einval_first() -> TestResult {
+    let unreadable = TargetPidSet {
+        num_pids: 1,
+        target_pids: ptr::dangling_mut(),
+    };
+    let too_many = TargetPidSet::new(&[0; 40]);
+    for sig in [65, 100, 128, 255] {
+        raw_expect(sig, &unreadable, libc::EINVAL)?;
+        raw_expect(
+            sig | libc::CLONE_NEWPID as libc::c_ulong,
+            &too_many,
+            libc::EINVAL,
+        )?;
+    }
+    // The typed API refuses them itself.
+    // SAFETY: refused before any call.
+    match unsafe { clone_with_pids(CloneFlags::EMPTY, Some(65), &PidSet::any()) } {
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+        Err(e) => Err(format!("exit signal 65: {e}")),
+        Ok(_) => Err("exit signal 65 was accepted".into()),
+    }
+}
+
+/// v2: the one capability check comes before anything creating the task
+/// could fail: without privilege and with RLIMIT_NPROC used up, choosing a
+/// pid is EPERM, not EAGAIN (which a plain fork gets).
+fn eperm_comes_before_rlimit_nproc() -> TestResult {
+    let want = free_pid(23000);
+    let (_, code) = spawn(CloneFlags::EMPTY, &PidSet::any(), || {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: plain calls on our own credentials and limits; losing
+        // root drops every capability.
+        unsafe {
+            if libc::setgroups(0, ptr::null()) != 0
+                || libc::setresgid(65534, 65534, 65534) != 0
+                || libc::setresuid(65534, 65534, 65534) != 0
+                || libc::setrlimit(libc::RLIMIT_NPROC, &none) != 0
+            {
+                return 3;
+            }
+        }
+        let chosen = set(&[want]);
+        // SAFETY: single-threaded.
+        let first = unsafe { fork_with_pids(&chosen) };
+        // SAFETY: single-threaded.
+        let plain = unsafe { fork_with_pids(&PidSet::any()) };
+        let errno = |r: &io::Result<ForkResult>| match r {
+            Ok(ForkResult::Child) => unsafe { libc::_exit(0) },
+            Ok(ForkResult::Parent { child }) => {
+                wait_exit(*child);
+                0
+            }
+            Err(e) => e.raw_os_error().unwrap_or(-1),
+        };
+        match (errno(&first), errno(&plain)) {
+            (libc::EPERM, libc::EAGAIN) => 0,
+            (libc::EPERM, _) => 2,
+            _ => 1,
+        }
+    })
+    .map_err(|e| explain(&e))?;
+    match code {
+        0 => Ok(()),
+        1 => Err(format!(
+            "pid {want} as nobody under RLIMIT_NPROC 0: not EPERM"
+        )),
+        2 => Err("a plain fork under RLIMIT_NPROC 0 was not EAGAIN".into()),
+        _ => Err(format!("could not become nobody (exit {code})")),
     }
 }
 
@@ -216,6 +336,18 @@ fn main() -> ExitCode {
         ("pid_beyond_pid_max_is_einval", pid_beyond_pid_max_is_einval),
         ("unreadable_set_is_efault", unreadable_set_is_efault),
         (
+            "flags_above_bit_31_are_einval_first",
+            flags_above_bit_31_are_einval_first,
+        ),
+        (
+            "exit_signal_above_64_is_einval_first",
+            exit_signal_above_64_is_einval_first,
+        ),
+        (
+            "eperm_comes_before_rlimit_nproc",
+            eperm_comes_before_rlimit_nproc,
+        ),
+        (
             "new_pid_namespace_child_is_its_init",
             new_pid_namespace_child_is_its_init,
         ),
@@ -228,6 +360,9 @@ fn main() -> ExitCode {
             innermost_only_leaves_outer_levels_to_the_kernel,
         ),
     ];
+    // The crate's own detection: on anything but a 6.12.y kernel that
+    // answers its probe with EINVAL, "unsupported", and the crate makes no
+    // call at all.
     // SAFETY: geteuid cannot fail.
     let skip = match check_support() {
         Ok(()) if unsafe { libc::geteuid() } == 0 => None,

@@ -3,7 +3,9 @@
  * clone_with_pids() in nested pid namespaces: a pid at every level, holes,
  * fewer pids than levels, CLONE_NEWPID, unshare(CLONE_NEWPID) and setns()
  * into a descendant namespace. Every test runs with the caller at level 0,
- * 1, 3 and 32 (MAX_PID_NS_LEVEL).
+ * 1, 3 and 32 (MAX_PID_NS_LEVEL). And the one case where a failure leaves
+ * something behind, exactly as for clone(): the first child of an
+ * unshare(CLONE_NEWPID) namespace failing after its pid was allocated.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +14,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -365,6 +370,153 @@ TEST_F_TIMEOUT(levels, setns_from_outside, 60)
 	EXPECT_EQ(0, cwp_wait(helper));
 	ASSERT_EQ(1, write(hold[1], &byte, 1));
 	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+FIXTURE(first_child) {
+	pid_t pid0;	/* a free pid of the initial pid namespace */
+	int *errs;	/* shared: what each way of creating got */
+};
+
+FIXTURE_VARIANT(first_child) {
+	int depth;	/* the level of the caller of unshare() */
+};
+
+FIXTURE_VARIANT_ADD(first_child, level0) {
+	.depth = 0,
+};
+
+FIXTURE_VARIANT_ADD(first_child, level2) {
+	.depth = 2,
+};
+
+FIXTURE_SETUP(first_child)
+{
+	cwp_require(_metadata);
+	if (_metadata->exit_code)
+		return;
+	self->pid0 = cwp_free_pid();
+	ASSERT_LT(0, self->pid0);
+	self->errs = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(self->errs != MAP_FAILED);
+}
+
+FIXTURE_TEARDOWN(first_child)
+{
+	if (self->errs && self->errs != MAP_FAILED)
+		munmap(self->errs, 4096);
+}
+
+enum how {
+	HOW_CLONE,		/* clone(), the system call */
+	HOW_CWP_NULL,		/* clone_with_pids(), NULL set */
+	HOW_CWP_SET,		/* clone_with_pids(), a pid at every level */
+	HOW_NR
+};
+
+#define CREATIONS 3
+
+/* Create a child @how: -errno, or the pid of a child that was reaped. */
+static int create(enum how how, unsigned long flags, int *pidfd,
+		  struct target_pid_set *set)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	if (how == HOW_CLONE)
+		/* parent_tid is the third argument in every clone() order. */
+		pid = syscall(SYS_clone, flags, 0, pidfd, NULL, 0);
+	else
+		pid = sys_clone_with_pids(flags, NULL, pidfd, NULL, 0,
+					  how == HOW_CWP_SET ? set : NULL);
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return -errno;
+	if (pidfd && *pidfd >= 0)
+		close(*pidfd);
+	cwp_wait(pid);
+	return pid;
+}
+
+/*
+ * In a process at level @d: unshare(CLONE_NEWPID), make the first child
+ * of the new namespace with CLONE_PIDFD while no fd can be allocated,
+ * then two more with fds to spare. What each creation got goes to @errs.
+ */
+static void unshare_and_create(struct __test_metadata *_metadata, int d,
+			       pid_t pid0, enum how how, int *errs)
+{
+	pid_t pids[CWP_MAX_PIDS] = { 0 };
+	struct target_pid_set set = { d + 1, pids };
+	struct rlimit old, none;
+	int level, fd, pidfd = -1;
+
+	for (level = 0; level <= d; level++)
+		pids[level] = level ? 100 + level : pid0;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	/* The lowest free fd: as the limit, it leaves no fd to allocate. */
+	fd = fcntl(cwp_proc0, F_DUPFD, 0);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	none = old;
+	none.rlim_cur = fd;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &none));
+	errs[0] = create(how, SIGCHLD | CLONE_PIDFD, &pidfd, &set);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+	EXPECT_EQ(-1, pidfd);
+
+	/* The namespace lost its would-be init and takes no more. */
+	errs[1] = create(how, SIGCHLD | CLONE_PIDFD, &pidfd, &set);
+	errs[2] = create(how, SIGCHLD, NULL, &set);
+
+	/* Nothing was kept at the levels above. */
+	EXPECT_FALSE(cwp_pid0_in_use(pid0));
+	EXPECT_TRUE(cwp_no_children());
+}
+
+/*
+ * The one exception to "a failed call leaves nothing behind", and it is
+ * clone()'s: when the first child of an unshare(CLONE_NEWPID) namespace
+ * fails after its pid was allocated (EMFILE for the pidfd), the namespace
+ * takes no more processes (ENOMEM). clone_with_pids() does exactly what
+ * clone() does, with or without chosen pids.
+ */
+TEST_F(first_child, unshare_newpid_fails_as_clone)
+{
+	static const int want[CREATIONS] = { -EMFILE, -ENOMEM, -ENOMEM };
+	static const char * const name[HOW_NR] = {
+		"clone()", "clone_with_pids(NULL)", "clone_with_pids(set)",
+	};
+	int d = variant->depth, how, i;
+	pid_t pid;
+
+	for (how = 0; how < HOW_NR; how++) {
+		int *errs = self->errs + how * CREATIONS;
+
+		for (i = 0; i < CREATIONS; i++)
+			errs[i] = 1;
+		/* A fresh process, and so a fresh namespace, for each. */
+		pid = cwp_fork_nested(d);
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			unshare_and_create(_metadata, d, self->pid0, how,
+					   errs);
+			_exit(0);
+		}
+		EXPECT_EQ(0, cwp_wait(pid));
+		for (i = 0; i < CREATIONS; i++) {
+			EXPECT_EQ(want[i], errs[i])
+				TH_LOG("%s, creation %d", name[how], i + 1);
+			EXPECT_EQ(self->errs[i], errs[i])
+				TH_LOG("%s vs clone(), creation %d",
+				       name[how], i + 1);
+		}
+	}
+	EXPECT_FALSE(cwp_pid0_in_use(self->pid0));
 }
 
 TEST_HARNESS_MAIN

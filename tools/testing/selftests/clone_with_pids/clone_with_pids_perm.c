@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -298,6 +299,120 @@ TEST_F(caps, no_caps_precedence)
 		pids[d] = 1;
 		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
 		EXPECT_TRUE(cwp_no_children());
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+/* Plain clone(), the system call itself: -errno, or the unwanted pid. */
+static int clone_err(unsigned long flags)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	/* Stack, parent_tid, child_tid and tls all 0: any argument order. */
+	pid = syscall(SYS_clone, flags, 0, NULL, NULL, 0);
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return -errno;
+	cwp_wait(pid);
+	return pid;
+}
+
+/* Let the caller make no process at all (RLIMIT_NPROC 0): or back. */
+static int set_nproc(bool none)
+{
+	static struct rlimit saved;
+	struct rlimit lim;
+
+	if (none) {
+		if (getrlimit(RLIMIT_NPROC, &saved))
+			return -errno;
+		lim = saved;
+		lim.rlim_cur = 0;
+		return setrlimit(RLIMIT_NPROC, &lim) ? -errno : 0;
+	}
+	return setrlimit(RLIMIT_NPROC, &saved) ? -errno : 0;
+}
+
+/*
+ * One capability check, before anything else: without the capability,
+ * any set with a non-zero pid is EPERM, although creating the task would
+ * fail with EAGAIN (RLIMIT_NPROC 0); without a non-zero pid it is that
+ * EAGAIN, exactly as for clone().
+ */
+TEST_F(caps, no_caps_eperm_before_eagain)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int d = variant->depth, level;
+		pid_t pids[CWP_MAX_PIDS] = { 0 };
+		struct target_pid_set set = { d + 1, pids };
+
+		ASSERT_EQ(0, drop_to_nobody(0));
+		ASSERT_EQ(0, get_caps());
+		ASSERT_EQ(0, set_nproc(true));
+
+		/* The limit is effective. */
+		EXPECT_EQ(-EAGAIN, clone_err(SIGCHLD));
+		EXPECT_EQ(-EAGAIN, cwp_clone_err(SIGCHLD, NULL, NULL));
+		EXPECT_EQ(-EAGAIN, cwp_clone_err(SIGCHLD, NULL, &set));
+
+		/* A pid at any one level, or at all of them: EPERM first. */
+		for (level = 0; level <= d; level++) {
+			memset(pids, 0, sizeof(pids));
+			pids[level] = pid_at(self->pid0, level);
+			EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set))
+				TH_LOG("pid chosen at level %d", level);
+		}
+		for (level = 0; level <= d; level++)
+			pids[level] = pid_at(self->pid0, level);
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+		/* Even a pid in use: this process's own. */
+		pids[0] = getpid();
+		set.num_pids = 1;
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+		EXPECT_TRUE(cwp_no_children());
+		EXPECT_FALSE(cwp_pid0_in_use(self->pid0));
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+/*
+ * With CAP_CHECKPOINT_RESTORE alone (which does not lift RLIMIT_NPROC),
+ * the check passes and the call then fails as clone() would, with
+ * EAGAIN, keeping nothing; under the old limit the same set succeeds.
+ */
+TEST_F(caps, checkpoint_restore_then_eagain)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int d = variant->depth, level;
+		pid_t pids[CWP_MAX_PIDS] = { 0 };
+		struct target_pid_set set = { d + 1, pids };
+
+		ASSERT_EQ(0, drop_to_nobody(CAP(CAP_CHECKPOINT_RESTORE)));
+		ASSERT_EQ(CAP(CAP_CHECKPOINT_RESTORE), get_caps());
+		ASSERT_EQ(0, set_nproc(true));
+
+		for (level = 0; level <= d; level++)
+			pids[level] = pid_at(self->pid0, level);
+		EXPECT_EQ(-EAGAIN, clone_err(SIGCHLD));
+		EXPECT_EQ(-EAGAIN, cwp_clone_err(SIGCHLD, NULL, &set));
+		EXPECT_TRUE(cwp_no_children());
+		EXPECT_FALSE(cwp_pid0_in_use(self->pid0));
+
+		ASSERT_EQ(0, set_nproc(false));
+		expect_success(_metadata, self->pid0, d);
 		_exit(0);
 	}
 	EXPECT_EQ(0, cwp_wait(pid));

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * clone_with_pids(): processes racing for one pid. Exactly one gets it,
+ * clone_with_pids(): processes racing for one pid. At most one gets it,
  * the others fail with EBUSY and keep nothing, not even the pids they
  * wanted at other levels; once the winner is reaped the pid is free again.
+ * In the races below one always wins, as no racer can fail after it has
+ * taken the contended pid. A caller that takes a pid at one level and then
+ * fails on a busy pid at another gives the first one back: a racer for it
+ * may have seen EBUSY meanwhile, but the pid is never left taken.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -228,6 +232,222 @@ TEST_F_TIMEOUT(race, exactly_one_wins, 120)
 		for (round = 0; round < ROUNDS; round++)
 			race_round(_metadata, self->pid0, variant->depth,
 				   variant->mode, res);
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+	munmap(res, RACERS * sizeof(*res));
+}
+
+FIXTURE(loser) {
+	pid_t pid0[2];		/* free pids of the initial pid namespace */
+};
+
+FIXTURE_SETUP(loser)
+{
+	cwp_require(_metadata);
+	if (_metadata->exit_code)
+		return;
+	self->pid0[0] = cwp_free_pid();
+	self->pid0[1] = cwp_free_pid();
+	ASSERT_LT(0, self->pid0[1]);
+}
+
+FIXTURE_TEARDOWN(loser)
+{
+}
+
+/*
+ * In a process at level 2: the set @pids, of which the entry at level
+ * @busy is in use, fails with EBUSY; every other pid of the set is free
+ * afterwards, and a call choosing them all (the busy level left to the
+ * kernel) gets exactly them, at once.
+ */
+static void check_loser(struct __test_metadata *_metadata, pid_t *pids,
+			int busy)
+{
+	struct target_pid_set set = { 3, pids };
+	pid_t wanted = pids[busy];
+	struct cwp_child c;
+
+	EXPECT_EQ(-EBUSY, cwp_clone_err(SIGCHLD, NULL, &set))
+		TH_LOG("pid %d at level %d in use", wanted, busy);
+	if (busy)
+		EXPECT_FALSE(cwp_pid0_in_use(pids[0]));
+
+	pids[busy] = 0;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(pids[2] ? pids[2] : c.rep.nspid[2], c.pid);
+	cwp_check_nspid(_metadata, &c.rep, pids, 3);
+	EXPECT_EQ(0, cwp_release(&c));
+	pids[busy] = wanted;
+}
+
+/*
+ * The loser of "at most one wins" keeps nothing: whichever level's pid is
+ * taken first, and whichever level then turns out to be busy, the pids it
+ * reserved before failing are free again when the call returns.
+ */
+TEST_F(loser, ebusy_frees_reserved_pids)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(2);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t hold1[] = { 0, 0, 0 }, hold2[] = { 0, 0, 0 };
+		pid_t hold0[] = { self->pid0[1], 0, 0 };
+		struct target_pid_set set = { 3, NULL };
+		struct cwp_child c0, c1, c2;
+		pid_t pids[3];
+
+		/* Busy: pid0[1] at level 0, Q = 70 at level 1, 80 at 2. */
+		hold1[1] = 70;
+		hold2[2] = 80;
+		set.target_pids = hold0;
+		ASSERT_EQ(0, cwp_spawn(&c0, SIGCHLD, NULL, &set));
+		set.target_pids = hold1;
+		ASSERT_EQ(0, cwp_spawn(&c1, SIGCHLD, NULL, &set));
+		set.target_pids = hold2;
+		ASSERT_EQ(0, cwp_spawn(&c2, SIGCHLD, NULL, &set));
+		ASSERT_EQ(80, c2.pid);
+
+		/* P free at level 0, Q busy at level 1. */
+		pids[0] = self->pid0[0];
+		pids[1] = 70;
+		pids[2] = 0;
+		check_loser(_metadata, pids, 1);
+		/* And with a pid at level 2, taken before either. */
+		pids[2] = 90;
+		check_loser(_metadata, pids, 1);
+
+		/* Busy at level 0: what was chosen below is given back. */
+		pids[0] = self->pid0[1];
+		pids[1] = 71;
+		pids[2] = 91;
+		check_loser(_metadata, pids, 0);
+
+		/* Busy at level 2. */
+		pids[0] = self->pid0[0];
+		pids[1] = 72;
+		pids[2] = 80;
+		check_loser(_metadata, pids, 2);
+
+		EXPECT_EQ(0, cwp_release(&c2));
+		EXPECT_EQ(0, cwp_release(&c1));
+		EXPECT_EQ(0, cwp_release(&c0));
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+	EXPECT_FALSE(cwp_pid0_in_use(self->pid0[0]));
+}
+
+/*
+ * In a process at level 2, one round: half the racers want {0, P, 0},
+ * which can succeed, the other half {B, P, 0}, with B in use at level 0,
+ * which takes P at level 1 before it fails. Those always fail with EBUSY;
+ * of the others at most one wins: possibly none, as they may have met P
+ * reserved by a loser. Afterwards P is free, or the winner's until it is
+ * reaped.
+ */
+static void loser_round(struct __test_metadata *_metadata, pid_t busy,
+			struct result *res)
+{
+	pid_t pids[RACERS][3], racers[RACERS], want[] = { 0, CONTENDED, 0 };
+	int go[2], done[2], hold[2], i, winner = -1, nr, got, reported;
+	struct target_pid_set sets[RACERS], set = { 3, want };
+	char bytes[1];
+	struct cwp_child c;
+
+	memset(res, 0, RACERS * sizeof(*res));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(done));
+	ASSERT_EQ(0, pipe(hold));
+	for (i = 0; i < RACERS; i++) {
+		pids[i][0] = i % 2 ? busy : 0;
+		pids[i][1] = CONTENDED;
+		pids[i][2] = 0;
+		sets[i].num_pids = 3;
+		sets[i].target_pids = pids[i];
+		res[i].ret = -2;
+		racers[i] = fork();
+		ASSERT_LE(0, racers[i]);
+		if (racers[i] == 0) {
+			close(go[1]);
+			close(done[0]);
+			close(hold[1]);
+			racer(&sets[i], go[0], done[1], hold[0], &res[i]);
+		}
+	}
+	close(go[0]);
+	close(done[1]);
+	close(hold[0]);
+	close(go[1]);
+
+	/* Every racer reports; a winner's child as well. */
+	for (got = 0;; got++) {
+		for (i = 0, reported = 0, nr = 0; i < RACERS; i++) {
+			reported += res[i].ret != -2;
+			nr += res[i].ret > 0;
+		}
+		if (reported == RACERS && got == RACERS + nr)
+			break;
+		ASSERT_EQ(0, cwp_read_all(done[0], bytes, 1));
+	}
+	nr = 0;
+	for (i = 0; i < RACERS; i++) {
+		if (res[i].ret > 0) {
+			EXPECT_EQ(0, i % 2) TH_LOG("racer %d won", i);
+			EXPECT_EQ(-1, winner)
+				TH_LOG("racers %d and %d both won", winner, i);
+			winner = i;
+			nr++;
+		} else {
+			EXPECT_EQ(-1, res[i].ret);
+			EXPECT_EQ(EBUSY, res[i].err)
+				TH_LOG("racer %d: %s", i, strerror(res[i].err));
+		}
+	}
+	if (winner >= 0) {
+		EXPECT_EQ(3, res[winner].nr);
+		EXPECT_EQ(CONTENDED, res[winner].nspid[1]);
+		EXPECT_EQ(res[winner].ret, res[winner].nspid[2]);
+		/* P is the winner's. */
+		EXPECT_EQ(-EBUSY, cwp_clone_err(SIGCHLD, NULL, &set));
+	}
+	close(done[0]);
+	close(hold[1]);
+	for (i = 0; i < RACERS; i++)
+		EXPECT_EQ(0, cwp_wait(racers[i]));
+
+	/* The losers left P free; so did the winner, reaped. */
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	cwp_check_nspid(_metadata, &c.rep, want, 3);
+	EXPECT_EQ(0, cwp_release(&c));
+	EXPECT_LE(nr, 1);
+}
+
+TEST_F_TIMEOUT(loser, at_most_one_wins, 120)
+{
+	struct result *res;
+	pid_t pid;
+
+	res = mmap(NULL, RACERS * sizeof(*res), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(res != MAP_FAILED);
+
+	pid = cwp_fork_nested(2);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t hold0[] = { self->pid0[1], 0, 0 };
+		struct target_pid_set set = { 3, hold0 };
+		struct cwp_child c0;
+		int round;
+
+		/* B, in use at level 0. */
+		ASSERT_EQ(0, cwp_spawn(&c0, SIGCHLD, NULL, &set));
+		for (round = 0; round < ROUNDS; round++)
+			loser_round(_metadata, self->pid0[1], res);
+		EXPECT_EQ(0, cwp_release(&c0));
 		_exit(0);
 	}
 	EXPECT_EQ(0, cwp_wait(pid));

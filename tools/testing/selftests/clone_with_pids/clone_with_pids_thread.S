@@ -11,10 +11,11 @@
  * and sleeps until its thread group exits. The caller gets the tid, or
  * -errno.
  */
-#include <sys/syscall.h>
+#include <asm/unistd.h>
 
+/* From the headers of the kernel under test (KHDR_INCLUDES), as in C. */
 #ifndef __NR_clone_with_pids
-#define __NR_clone_with_pids 463
+#error "no __NR_clone_with_pids in <asm/unistd.h>: use the patched kernel's KHDR_INCLUDES"
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
