@@ -78,13 +78,14 @@ const char *cwp_errname(long err)
 	return name ? name : "E?";
 }
 
-static int ktap_count, ktap_failed;
+static int ktap_count, ktap_failed, ktap_planned = -1;
 
 void ktap_plan(int tests)
 {
 	/* One line per write, also when the output is a pipe or a tty. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("KTAP version 1\n1..%d\n", tests);
+	ktap_planned = tests;
 }
 
 void ktap_result(bool ok, const char *fmt, ...)
@@ -107,9 +108,15 @@ void ktap_skip(const char *name, const char *reason)
 
 int ktap_exit(void)
 {
+	bool short_plan = ktap_planned >= 0 && ktap_count != ktap_planned;
+
 	diag("%d results, %d failed", ktap_count, ktap_failed);
+	/* A program that gives fewer (or more) results than it said fails. */
+	if (short_plan)
+		diag("FAIL: %d results, but the plan said %d", ktap_count,
+		     ktap_planned);
 	fflush(stdout);
-	return ktap_failed ? 1 : 0;
+	return ktap_failed || short_plan ? 1 : 0;
 }
 
 u64 rng_next(struct rng *r)

@@ -82,7 +82,10 @@ const char *cwp_errname(long err);
 void ktap_plan(int tests);
 void ktap_result(bool ok, const char *fmt, ...);
 void ktap_skip(const char *name, const char *reason);
-/* The exit status for the program: 0 when every result passed. */
+/*
+ * The exit status for the program: 0 when every result passed and there
+ * were as many results as the plan said, else 1.
+ */
 int ktap_exit(void);
 #define diag(fmt, ...)	printf("# " fmt "\n", ##__VA_ARGS__)
 

@@ -289,7 +289,7 @@ int main(void)
 				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (orig_pid_max < 1000 || stack == (unsigned long)MAP_FAILED) {
 		diag("setup failed");
-		return 1;
+		return ktap_exit();
 	}
 	stack += 65536 - 64;
 	signal(SIGINT, on_signal);

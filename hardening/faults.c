@@ -504,7 +504,7 @@ int main(int argc, char **argv)
 	if (!shared || stack == (unsigned long)MAP_FAILED || fi_save() ||
 	    chain_create(&chain, 2)) {
 		diag("setup failed: %s", strerror(errno));
-		return 1;
+		return ktap_exit();
 	}
 	stack += 65536 - 64;
 	count_tasks(before, 3);

@@ -110,6 +110,42 @@ static bool readable(const struct fuzz_env *e, u64 addr, u64 len)
 	return true;
 }
 
+/* Whether the kernel can write there: readable, and not read-only. */
+bool fuzz_writable(const struct fuzz_env *e, u64 addr, u64 len)
+{
+	u64 ro = (uintptr_t)arena_page(e, PG_RO);
+
+	if (!len)
+		return true;
+	return readable(e, addr, len) &&
+	       (addr >= ro + PAGE_SZ || addr + len <= ro);
+}
+
+/* x86_64's TASK_SIZE_MAX with 4-level paging (the guest boots la57=off) */
+#define TASK_SIZE_MAX_4L	((1ULL << 47) - PAGE_SZ)
+
+/*
+ * What copy_thread() makes of CLONE_SETTLS's @tls: an fs base below
+ * TASK_SIZE_MAX for the 64-bit ABI (else EPERM); for a compat caller a
+ * struct user_desc that must be readable (else EFAULT) and name a TLS
+ * slot of the GDT, 12..14 (else EINVAL). gen_tls() only writes
+ * descriptors that tls_desc_okay() accepts.
+ */
+long fuzz_tls_errno(const struct fuzz_env *e, unsigned long tls)
+{
+	struct user_desc desc;
+	u64 addr = e->compat ? (u32)tls : (u64)tls;
+
+	if (!e->compat)
+		return addr >= TASK_SIZE_MAX_4L ? -EPERM : 0;
+	if (!readable(e, addr, sizeof(desc)))
+		return -EFAULT;
+	memcpy(&desc, (const void *)(uintptr_t)addr, sizeof(desc));
+	if (desc.entry_number < 12 || desc.entry_number > 14)
+		return -EINVAL;
+	return 0;
+}
+
 /* Writes what lands in writable (or read-only, made writable) pages. */
 static void poke(struct fuzz_env *e, u64 addr, const void *src,
 		 size_t len)
@@ -258,6 +294,13 @@ static void gen_set(struct fuzz_env *e, struct fuzz_call *c)
 	if (!rng_chance(r, 1, 10))
 		for (i = 0; i < n; i++)
 			pids[i] = gen_pid(e);
+	/*
+	 * An unprivileged caller: half of its sets want pids only where it
+	 * may choose them, so that some succeed.
+	 */
+	if (e->cap_from > 0 && num > 0 && num <= a && rng_chance(r, 1, 2))
+		for (i = 0; i < num && a - num + i < e->cap_from; i++)
+			pids[i] = 0;
 	if (rng_chance(r, 15, 100))
 		pids[rng_below(r, n)] = poison_pid(e);
 	array = gen_place(e, (num > 0 && num <= 40 ? num : 8) * 4, 12);
@@ -495,7 +538,11 @@ bool fuzz_flags_invalid(const struct fuzz_env *e, unsigned long flags)
  * anything: EINVAL for invalid flags (first: the set is not read then),
  * then for the set EFAULT for an unreadable header, EINVAL for a count
  * out of 0..L+1, EFAULT for an unreadable array, EINVAL for a pid out of
- * 0..pid_max-1. The fuzzer runs as root, so no EPERM.
+ * 0..pid_max-1, and last EPERM for a non-zero pid at a level below
+ * e->cap_from (a pid namespace whose owning user namespace gives the
+ * caller no CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE). What clone() itself
+ * then does is predicted by the fuzzer (fuzz.c), which knows the pids in
+ * use.
  */
 void fuzz_model(struct fuzz_env *e, struct fuzz_call *c)
 {
@@ -508,12 +555,14 @@ void fuzz_model(struct fuzz_env *e, struct fuzz_call *c)
 	c->bad_flags = fuzz_flags_invalid(e, c->flags);
 	if (c->bad_flags) {
 		c->expect = -EINVAL;
+		c->reason = "invalid flags";
 		return;
 	}
 	if (!c->set)
 		return;
 	if (!readable(e, c->set, hsize)) {
 		c->expect = -EFAULT;
+		c->reason = "unreadable set";
 		return;
 	}
 	h = (const unsigned char *)(uintptr_t)c->set;
@@ -530,16 +579,19 @@ void fuzz_model(struct fuzz_env *e, struct fuzz_call *c)
 		return;
 	if (c->num < 0 || c->num > c->addressable) {
 		c->expect = -EINVAL;
+		c->reason = "count out of range";
 		return;
 	}
 	if (!readable(e, c->array, (u64)c->num * 4)) {
 		c->expect = -EFAULT;
+		c->reason = "unreadable pid array";
 		return;
 	}
 	memcpy(c->pids, (const void *)(uintptr_t)c->array, c->num * 4);
 	for (i = 0; i < c->num; i++) {
 		if (c->pids[i] < 0 || c->pids[i] >= e->pid_max) {
 			c->expect = -EINVAL;
+			c->reason = "pid out of range";
 			return;
 		}
 		if (c->pids[i])
@@ -550,6 +602,13 @@ void fuzz_model(struct fuzz_env *e, struct fuzz_call *c)
 			e->recent[e->nrecent++] = c->pids[i];
 		else if (c->pids[i])
 			e->recent[rng_below(&e->rng, 16)] = c->pids[i];
+	}
+	for (i = 0; i < c->num; i++) {
+		if (c->pids[i] && c->addressable - c->num + i < e->cap_from) {
+			c->expect = -EPERM;
+			c->reason = "a pid chosen without the privilege";
+			return;
+		}
 	}
 }
 
@@ -566,7 +625,7 @@ int fuzz_describe(const struct fuzz_call *c, char *buf, size_t len)
 	if (c->set && c->expect != -EFAULT)
 		n += snprintf(buf + n, len - n, " num=%d array=%#llx", c->num,
 			      (unsigned long long)c->array);
-	if (c->num > 0 && !c->expect) {
+	if (c->num > 0 && (!c->expect || c->expect == -EPERM)) {
 		n += snprintf(buf + n, len - n, " pids=[");
 		for (i = 0; i < c->num && n < (int)len - 16; i++)
 			n += snprintf(buf + n, len - n, "%s%d", i ? "," : "",

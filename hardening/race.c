@@ -14,8 +14,10 @@
  *
  * Checked: no two live children ever hold the same wanted pid (a shared
  * counter per pid, raised after a win and lowered before the reap), every
- * loser gets EBUSY, the winner's pids are the wanted ones, and when all
- * is done every pid of the pools can be taken again.
+ * loser gets EBUSY, the winner's pids are the wanted ones (the returned
+ * pid, and now and then every level read back from /proc) and its child
+ * exits with 0, and when all is done every pid of the pools can be taken
+ * again. Every finding printed as "FAIL" fails one of the results.
  *
  * Usage: race [--seconds N] [--seed N]
  */
@@ -45,6 +47,8 @@ static const int pool[LEVELS] = { 0, POOL1, POOL2, POOL3 };
 
 struct stats {
 	unsigned long attempts, wins, ebusy, other, verified, double_wins;
+	/* winners with other pids than wanted; children not exiting with 0 */
+	unsigned long wrong_pids, bad_exits;
 	unsigned long wins_at[LEVELS];
 	int holders[LEVELS][POOL3];
 	int max_holders;
@@ -132,19 +136,22 @@ static int work(void *arg)
 		}
 		/* The caller's own level of the child is what we got back. */
 		if (w->live == 3 && ret != pids[3]) {
-			__atomic_add_fetch(&st->double_wins, 1, __ATOMIC_SEQ_CST);
+			__atomic_add_fetch(&st->wrong_pids, 1, __ATOMIC_SEQ_CST);
 			diag("FAIL: got pid %ld, wanted %d", ret, pids[3]);
 		} else if (w->live == 0 && rng_chance(&r, 1, 8)) {
 			n = nspid_of(ret, nsp, LEVELS + 1);
 			for (l = 1; n == LEVELS && l < LEVELS; l++)
 				if (pids[l] && nsp[l] != pids[l])
 					n = -1;
-			if (n != LEVELS)
+			if (n != LEVELS) {
+				__atomic_add_fetch(&st->wrong_pids, 1,
+						   __ATOMIC_SEQ_CST);
 				diag("FAIL: child %ld has other pids than wanted",
 				     ret);
-			else
+			} else {
 				__atomic_add_fetch(&st->verified, 1,
 						   __ATOMIC_RELAXED);
+			}
 		}
 		if (rng_chance(&r, 1, 2))
 			usleep(rng_below(&r, 2000));
@@ -152,8 +159,11 @@ static int work(void *arg)
 		for (l = 1; l < LEVELS; l++)
 			if (idx[l] >= 0)
 				hold(l, idx[l], -1);
-		if (cwp_reap(ret))
-			diag("FAIL: child %ld did not exit with 0", ret);
+		n = cwp_reap(ret);
+		if (n) {
+			__atomic_add_fetch(&st->bad_exits, 1, __ATOMIC_SEQ_CST);
+			diag("FAIL: child %ld ended with %d, not 0", ret, n);
+		}
 	}
 	return 0;
 }
@@ -205,7 +215,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			seed = strtoull(argv[++i], NULL, 0);
 	}
-	ktap_plan(3);
+	ktap_plan(4);
 	diag("race: seed=%llu seconds=%.0f workers=%d bits=%d",
 	     (unsigned long long)seed, seconds, NR_WORKERS,
 	     (int)sizeof(long) * 8);
@@ -215,7 +225,7 @@ int main(int argc, char **argv)
 	if (!st || stack == (unsigned long)MAP_FAILED ||
 	    chain_create(&chain, 3)) {
 		diag("setup failed");
-		return 1;
+		return ktap_exit();
 	}
 	stack += 65536 - 64;
 	t0 = now();
@@ -233,8 +243,8 @@ int main(int argc, char **argv)
 		code = cwp_reap(pid[i]);
 		if (code) {
 			bad++;
-			diag("worker %d (level %d) ended with %d", i, lives[i],
-			     code);
+			diag("FAIL: worker %d (level %d) ended with %d", i,
+			     lives[i], code);
 		}
 	}
 	diag("%lu attempts, %lu wins, %lu EBUSY, %lu other errors, in %.1f s",
@@ -242,11 +252,16 @@ int main(int argc, char **argv)
 	diag("%lu winners' pids read back from /proc", st->verified);
 	diag("wins per level: L1 %lu, L2 %lu, L3 %lu; most live holders of one pid: %d",
 	     st->wins_at[1], st->wins_at[2], st->wins_at[3], st->max_holders);
+	diag("%lu winners with other pids than wanted, %lu children not exiting with 0",
+	     st->wrong_pids, st->bad_exits);
 	if (st->other)
-		diag("unexpected errno: %s", cwp_errname(st->last_errno));
+		diag("FAIL: unexpected errno: %s", cwp_errname(st->last_errno));
 	ktap_result(!st->double_wins && !bad && st->wins > 0,
 		    "exactly_one_winner_per_pid");
 	ktap_result(!st->other && st->ebusy > 0, "losers_get_ebusy");
+	/* and some winners were read back, or the check proved nothing */
+	ktap_result(!st->wrong_pids && !st->bad_exits && st->verified > 0,
+		    "winners_have_the_wanted_pids_and_exit_0");
 	free_code = cwp_reap(spawn_at(&chain, 3, SPAWN_SETNS, all_free,
 				      &stack));
 	ktap_result(free_code == 0, "every_pid_free_afterwards");

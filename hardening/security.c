@@ -359,7 +359,7 @@ int main(void)
 	if (stack == (unsigned long)MAP_FAILED || !sh ||
 	    chain_create(&chain, 3)) {
 		diag("setup failed");
-		return 1;
+		return ktap_exit();
 	}
 	stack += 65536 - 64;
 	/* Debian's knob for unprivileged user namespaces, if it is there */

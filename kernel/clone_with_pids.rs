@@ -226,8 +226,9 @@ fn prepare(pid_set: UserPtr, new_pid_ns: bool, set_tid: &mut [i32]) -> Result<us
 /// Returns the number of entries of `set_tid` to hand to `kernel_clone()` as
 /// `set_tid_size` (0 for a plain `clone()`), or a negative errno: `EFAULT`
 /// when user memory cannot be read, `EINVAL` for a bad count or pid, `EPERM`
-/// when the caller may not choose a pid at some level. Only that many entries
-/// are written; the rest of `set_tid` is left as it was.
+/// when the caller may not choose a pid at some level. On success every entry
+/// of `set_tid` is written, 0 beyond the ones `alloc_pid()` is told about, so
+/// that no uninitialised value can reach it.
 ///
 /// # Safety
 ///
@@ -251,8 +252,14 @@ pub unsafe extern "C" fn clone_with_pids_prepare(
     from_result(|| {
         let mut mapped = [0; SET_TID_MAX];
         let len = prepare(pid_set as UserPtr, new_pid_ns, &mut mapped)?;
-        let out = set_tid.get_mut(..len).ok_or(EINVAL)?;
-        for (slot, &pid) in out.iter_mut().zip(&mapped) {
+        if len > set_tid.len() {
+            return Err(EINVAL);
+        }
+        // `mapped` is 0 beyond `len`, and so is the rest of a longer `set_tid`.
+        for (slot, pid) in set_tid
+            .iter_mut()
+            .zip(mapped.iter().copied().chain(core::iter::repeat(0)))
+        {
             slot.write(pid);
         }
         c_int::try_from(len).map_err(|_| EINVAL)

@@ -39,6 +39,8 @@ static const struct map_case map_cases[] = {
 	{ "the largest pid below pid_max", { TEST_PID_MAX - 1 }, 1, 1, 0, 1,
 	  { TEST_PID_MAX - 1 } },
 	{ "levels beyond the allocation level", { 1 }, 1, 3, 1, -EINVAL, { } },
+	{ "levels beyond the allocation level, 0 entries only", { 0 }, 1, 3,
+	  1, -EINVAL, { } },
 };
 
 static void map_case_desc(const struct map_case *c, char *desc)
@@ -150,15 +152,23 @@ static void decode_compat_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, target_pids, 0x8badf00dUL);
 }
 
-/* No set is a plain clone(): nothing is read and nothing is filled. */
+/*
+ * No set is a plain clone(): nothing is read, no entry is handed on, and
+ * every entry of the array is written with 0 all the same, so that nothing
+ * uninitialised is ever left where alloc_pid() could read it.
+ */
 static void prepare_null_test(struct kunit *test)
 {
-	pid_t set_tid[CLONE_WITH_PIDS_MAX];
+	pid_t set_tid[CLONE_WITH_PIDS_SET_TID_MAX];
+	int i;
 
+	memset(set_tid, 0xff, sizeof(set_tid));
 	KUNIT_EXPECT_EQ(test,
 			clone_with_pids_prepare(NULL, false, set_tid,
 						ARRAY_SIZE(set_tid)),
 			0);
+	for (i = 0; i < ARRAY_SIZE(set_tid); i++)
+		KUNIT_EXPECT_EQ_MSG(test, set_tid[i], 0, "set_tid[%d]", i);
 }
 
 /* A pointer that is not a user address fails with EFAULT. */

@@ -5,7 +5,9 @@
 Reads the named files (or stdin), and appends one line per leaf test to the
 results file: "PASS|FAIL|SKIP <prefix>/<name>". A result line that closes a
 block of deeper-indented results is a suite or a parameterised test, not a
-leaf, and is not counted. Exits 1 when any leaf failed.
+leaf, and is not counted. The outermost plan ("1..N") is checked too: fewer
+results than it announces (a program or a suite that dropped out) is a
+failure, "<prefix>plan". Exits 1 when anything failed.
 """
 
 import argparse
@@ -13,6 +15,32 @@ import re
 import sys
 
 RESULT = re.compile(r"^(?P<indent>\s*)(?P<not>not )?ok (?P<num>\d+)(?: -)?\s*(?P<rest>.*)$")
+PLAN = re.compile(r"^(?P<indent>\s*)1\.\.(?P<count>\d+)\s*$")
+TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+
+
+def strip(raw):
+    """A line without its newline and its kernel log timestamp, if any."""
+    return TIMESTAMP.sub("", raw.rstrip("\r\n"))
+
+
+def plan_shortfall(lines):
+    """Returns (planned, reported) when the outermost plan announces more
+    results than there are at its level, else None."""
+    plan = None
+    for line in map(strip, lines):
+        m = PLAN.match(line)
+        if m and (plan is None or len(m.group("indent")) < plan[0]):
+            plan = (len(m.group("indent")), int(m.group("count")))
+    if plan is None:
+        return None
+    indent, planned = plan
+    reported = sum(
+        1
+        for line in map(strip, lines)
+        if (m := RESULT.match(line)) and len(m.group("indent").expandtabs()) == indent
+    )
+    return (planned, reported) if reported < planned else None
 
 
 def leaves(lines):
@@ -21,7 +49,7 @@ def leaves(lines):
     last_indent = None
     for raw in lines:
         # KUnit lines in a kernel log carry a "[    1.234] " timestamp.
-        line = re.sub(r"^\[\s*\d+\.\d+\]\s?", "", raw.rstrip("\r\n"))
+        line = strip(raw)
         m = RESULT.match(line)
         if not m:
             continue
@@ -56,6 +84,12 @@ def main():
         for status, name in leaves(lines):
             out.write(f"{status} {args.prefix}{name}\n")
             failed += status == "FAIL"
+        short = plan_shortfall(lines)
+        if short:
+            out.write(f"FAIL {args.prefix}plan\n")
+            print(f"    FAIL {args.prefix}plan: {short[0]} planned, {short[1]} reported",
+                  file=sys.stderr)
+            failed += 1
     return 1 if failed else 0
 
 

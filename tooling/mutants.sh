@@ -32,20 +32,9 @@
 # See tooling/mutants/LIST.
 . "$(dirname "$0")/lib.sh"
 
-# The guest-suite helpers of check.sh (guest_tests, cwp_programs) and its
-# clone3 program list, taken from check.sh itself so that both run the
-# same suites. check.sh cannot be sourced whole: it truncates
-# out/results.txt and dispatches on its mode.
-check_sh=$REPO/tooling/check.sh
-# shellcheck source=/dev/null
-. <(sed -n '/^guest_tests() {$/,/^}$/p; /^cwp_programs() {$/,/^}$/p' "$check_sh")
-declare -F guest_tests cwp_programs >/dev/null ||
-	die "guest_tests/cwp_programs not found in $check_sh"
-clone3=()
-eval "$(grep -m 1 -E '^[[:space:]]*clone3=\(' "$check_sh")"
-[ ${#clone3[@]} -gt 0 ] || die "the clone3 program list was not found in $check_sh"
-
 . "$REPO/tooling/results.sh"
+. "$REPO/tooling/guest-suites.sh"
+mapfile -t clone3 < <(clone3_programs)
 
 src=${MUTANTS:-$REPO/tooling/mutants}
 if [ -d "$src" ]; then
@@ -114,7 +103,7 @@ trap restore EXIT
 trap 'exit 130' INT TERM
 
 # first_failure: the first failing test of $results (nothing if none).
-first_failure() { sed -n 's/^FAIL \([^ ]*\).*/\1/p' "$results" | head -n 1; }
+first_failure() { awk '/^FAIL /{sub(/^FAIL /, ""); print; exit}' "$results"; }
 
 # run_suites: the guest suites of "make check" into $results, in order,
 # stopping after the first suite that has a failure.

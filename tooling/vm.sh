@@ -67,7 +67,7 @@ fi
 splats='(BUG:|WARNING:|Oops|Kernel panic|UBSAN:|KASAN:|suspected memory leak|general protection fault|Call Trace:|INFO: task .* blocked)'
 if grep -aEq "$splats" "$console"; then
 	echo "error: the guest kernel reported a problem ($console):" >&2
-	grep -aE -A 12 "$splats" "$console" | head -n 60 >&2
+	grep -aE -A 12 "$splats" "$console" | head -n 60 >&2 || true
 	rc=124
 fi
 exit "$rc"

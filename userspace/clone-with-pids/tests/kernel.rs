@@ -6,6 +6,17 @@
 //! `check_support()` finds out: on any kernel but a 6.12.y one that answers
 //! the probe with EINVAL, the crate makes no call at all) or when not run
 //! as root, so `cargo test` passes on any host.
+//!
+//! No silent skip where the call must be there: when the environment has
+//! `CWP_REQUIRE_SYSCALL=1` (the tooling puts it in the guest's command line
+//! when it built the kernel with `CONFIG_CLONE_WITH_PIDS=y`), or when
+//! `/proc/kallsyms` lists a clone_with_pids() entry point (a strong `T`/`t`
+//! `*_sys_clone_with_pids` symbol; `CONFIG_CLONE_WITH_PIDS=n` leaves only
+//! the weak `W` stub), "unsupported" fails every test with the reason
+//! instead. With the variable, not being root fails too.
+//!
+//! `--list` prints the test names, one a line, and runs nothing: the
+//! tooling checks the guest's results against it.
 
 use std::fs;
 use std::io;
@@ -322,6 +333,104 @@ fn innermost_only_leaves_outer_levels_to_the_kernel() -> TestResult {
     Ok(())
 }
 
+/// The variable with which the tooling says that the running kernel was
+/// built with `CONFIG_CLONE_WITH_PIDS=y`.
+const REQUIRE_VAR: &str = "CWP_REQUIRE_SYSCALL";
+
+/// Whether the tooling asked for the call: the variable set to anything
+/// but empty or "0".
+fn required_by_variable() -> bool {
+    std::env::var_os(REQUIRE_VAR).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Whether a `/proc/kallsyms` line is a clone_with_pids() entry point: a
+/// strong (`T` or `t`) symbol ending in `_sys_clone_with_pids`, as
+/// `__x64_sys_clone_with_pids` or `__ia32_sys_clone_with_pids`. The weak
+/// (`W`) `COND_SYSCALL()` stub that `CONFIG_CLONE_WITH_PIDS=n` leaves does
+/// not count. The same rule as the kselftests' `cwp_kernel_has_syscall()`.
+fn is_entry_point(line: &str) -> bool {
+    let mut fields = line.split_whitespace().skip(1);
+    matches!(
+        (fields.next(), fields.next()),
+        (Some("T" | "t"), Some(name)) if name.ends_with("_sys_clone_with_pids")
+    )
+}
+
+/// The rule of [`is_entry_point`] on lines of both kinds: checked at each
+/// run, as this program has no unit tests of its own.
+fn check_entry_point_rule() {
+    for yes in [
+        "ffffffff81234560 T __x64_sys_clone_with_pids",
+        "0000000000000000 T __ia32_sys_clone_with_pids",
+        "ffffffff81234560 t __arm64_sys_clone_with_pids",
+    ] {
+        assert!(is_entry_point(yes), "{yes}");
+    }
+    for no in [
+        "ffffffff81234560 W __x64_sys_clone_with_pids",
+        "ffffffff81234560 T __x64_sys_clone3",
+        "ffffffff81234560 T __x64_sys_clone_with_pids_compat",
+        "ffffffff81234560 d __x64_sys_clone_with_pids",
+        "",
+    ] {
+        assert!(!is_entry_point(no), "{no}");
+    }
+}
+
+/// The entry point /proc/kallsyms lists, if any.
+fn kallsyms_entry_point() -> Option<String> {
+    let syms = fs::read_to_string("/proc/kallsyms").ok()?;
+    syms.lines()
+        .find(|l| is_entry_point(l))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .map(str::to_string)
+}
+
+/// Why the running kernel must have the call, when it must.
+fn required_because() -> Option<String> {
+    if required_by_variable() {
+        Some(format!(
+            "{REQUIRE_VAR}=1 (the kernel was built with CONFIG_CLONE_WITH_PIDS=y)"
+        ))
+    } else {
+        kallsyms_entry_point().map(|sym| format!("/proc/kallsyms has the entry point {sym}"))
+    }
+}
+
+/// What to do with every test.
+enum Verdict {
+    Run,
+    Skip(String),
+    Fail(String),
+}
+
+/// Run the tests, or skip them where the call cannot be used, or fail
+/// them where it should be usable and is not.
+fn verdict() -> Verdict {
+    // The crate's own detection: on anything but a 6.12.y kernel that
+    // answers its probe with EINVAL, "unsupported", and the crate makes no
+    // call at all.
+    // ENOSYS: not 6.12.y, or the probe answered ENOSYS.
+    let unsupported = check_support().err();
+    // SAFETY: geteuid cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    match (unsupported, required_because()) {
+        (Some(e), Some(because)) => Verdict::Fail(format!(
+            "{because}, but check_support() says: {}",
+            explain(&e)
+        )),
+        (Some(e), None) if e.raw_os_error() == Some(libc::ENOSYS) => {
+            Verdict::Skip("the running kernel has no clone_with_pids()".to_string())
+        }
+        (Some(e), None) => Verdict::Skip(explain(&e)),
+        (None, _) if root => Verdict::Run,
+        (None, _) if required_by_variable() => {
+            Verdict::Fail(format!("{REQUIRE_VAR}=1, but not run as root"))
+        }
+        (None, _) => Verdict::Skip("needs root".to_string()),
+    }
+}
+
 fn main() -> ExitCode {
     let tests: &[Test] = &[
         ("chosen_pid_in_own_namespace", chosen_pid_in_own_namespace),
@@ -360,26 +469,36 @@ fn main() -> ExitCode {
             innermost_only_leaves_outer_levels_to_the_kernel,
         ),
     ];
-    // The crate's own detection: on anything but a 6.12.y kernel that
-    // answers its probe with EINVAL, "unsupported", and the crate makes no
-    // call at all.
-    // SAFETY: geteuid cannot fail.
-    let skip = match check_support() {
-        Ok(()) if unsafe { libc::geteuid() } == 0 => None,
-        Ok(()) => Some("needs root".to_string()),
-        Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => {
-            Some("the running kernel has no clone_with_pids()".to_string())
+    if std::env::args().skip(1).any(|a| a == "--list") {
+        for (name, _) in tests {
+            println!("{name}");
         }
-        Err(e) => Some(explain(&e)),
-    };
+        return ExitCode::SUCCESS;
+    }
+    check_entry_point_rule();
+    let verdict = verdict();
     println!("TAP version 13");
     println!("1..{}", tests.len());
+    if let Some(why) = &required_because() {
+        println!("# clone_with_pids() required: {why}");
+    }
+    if let Verdict::Fail(why) = &verdict {
+        println!("# every test fails: {why}");
+    }
     let mut failed = false;
     for (n, (name, test)) in tests.iter().enumerate() {
         let n = n + 1;
-        if let Some(why) = &skip {
-            println!("ok {n} {name} # SKIP {why}");
-            continue;
+        match &verdict {
+            Verdict::Run => {}
+            Verdict::Skip(why) => {
+                println!("ok {n} {name} # SKIP {why}");
+                continue;
+            }
+            Verdict::Fail(_) => {
+                println!("not ok {n} {name}");
+                failed = true;
+                continue;
+            }
         }
         match test() {
             Ok(()) => println!("ok {n} {name}"),

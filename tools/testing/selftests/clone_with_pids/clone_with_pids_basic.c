@@ -22,27 +22,9 @@
 #include "../kselftest_harness.h"
 #include "clone_with_pids_selftests.h"
 
-#ifndef __NR_clone3
-#define __NR_clone3 435
-#endif
-
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
-
-/* struct clone_args up to set_tid_size (CLONE_ARGS_SIZE_VER1). */
-struct cwp_clone3_args {
-	__aligned_u64 flags;
-	__aligned_u64 pidfd;
-	__aligned_u64 child_tid;
-	__aligned_u64 parent_tid;
-	__aligned_u64 exit_signal;
-	__aligned_u64 stack;
-	__aligned_u64 stack_size;
-	__aligned_u64 tls;
-	__aligned_u64 set_tid;
-	__aligned_u64 set_tid_size;
-};
 
 FIXTURE(basic) {
 	long page;
@@ -296,6 +278,46 @@ TEST_F(basic, read_exactly_up_to_page_end)
 	EXPECT_EQ(0, cwp_release(&c));
 }
 
+/*
+ * The set's own size is what is read of it: 8 bytes for an ia32 caller
+ * (int, 4-byte pointer), 16 for a 64-bit one. A set in the last bytes of
+ * a mapping, with nothing mapped after it, is read in full and no further.
+ */
+TEST_F(basic, set_at_end_of_mapping)
+{
+	struct target_pid_set *set;
+	pid_t pids[] = { self->pid0 };
+	struct cwp_child c;
+	char *p;
+
+	ASSERT_EQ(sizeof(long) == 4 ? 8 : 16, sizeof(*set));
+	p = mmap(NULL, 2 * self->page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	ASSERT_EQ(0, munmap(p + self->page, self->page));
+	set = (struct target_pid_set *)(p + self->page - sizeof(*set));
+
+	set->num_pids = 0;
+	set->target_pids = NULL;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, set));
+	cwp_check_nspid(_metadata, &c.rep, &c.pid, 1);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	set->num_pids = 1;
+	set->target_pids = pids;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, set));
+	EXPECT_EQ(self->pid0, c.pid);
+	cwp_check_nspid(_metadata, &c.rep, pids, 1);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	/* The same set one byte further crosses into the hole. */
+	set = (struct target_pid_set *)(p + self->page - sizeof(*set) + 1);
+	memcpy(set, &(struct target_pid_set){ 1, pids }, sizeof(*set) - 1);
+	EXPECT_EQ(-EFAULT, cwp_clone_err(SIGCHLD, NULL, set));
+	EXPECT_TRUE(cwp_no_children());
+	ASSERT_EQ(0, munmap(p, self->page));
+}
+
 TEST_F(basic, padding_ignored)
 {
 	pid_t pids[] = { self->pid0 };
@@ -484,6 +506,16 @@ TEST_F(basic, precedence)
 		  cwp_clone_err(SIGCHLD | CLONE_PIDFD | CLONE_PARENT_SETTID,
 				&pidfd, &set));
 	EXPECT_EQ(-1, pidfd);
+
+	/* But flags the call itself refuses come before the set is read. */
+	EXPECT_EQ(-EINVAL, cwp_clone_err(65, NULL,
+					 (struct target_pid_set *)unreadable));
+	EXPECT_EQ(-EINVAL, cwp_clone_err(65, NULL, &set));
+#if __SIZEOF_LONG__ == 8
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD | 1UL << 32, NULL,
+					 (struct target_pid_set *)unreadable));
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD | 1UL << 32, NULL, &set));
+#endif
 	EXPECT_TRUE(cwp_no_children());
 }
 
@@ -742,44 +774,18 @@ TEST_F(basic, clone_thread_chosen_tids_nested)
 	EXPECT_EQ(0, cwp_wait(pid));
 }
 
-static pid_t sys_clone3_set_tid(pid_t *set_tid, size_t size)
-{
-	struct cwp_clone3_args args = {
-		.exit_signal = SIGCHLD,
-		.set_tid = (uintptr_t)set_tid,
-		.set_tid_size = size,
-	};
-
-	fflush(stdout);
-	fflush(stderr);
-	return syscall(__NR_clone3, &args, sizeof(args));
-}
-
-/* For a clone3() that must fail: -errno, or the pid it should not have. */
-static int clone3_err(pid_t *set_tid, size_t size)
-{
-	pid_t pid = sys_clone3_set_tid(set_tid, size);
-
-	if (pid == 0)
-		_exit(0);
-	if (pid < 0)
-		return -errno;
-	cwp_wait(pid);
-	return pid;
-}
-
 TEST_F(basic, clone3_set_tid_unchanged)
 {
 	pid_t set_tid[] = { getpid() };
 	pid_t pid;
 
 	/* A pid in use is still EEXIST, and 0 is still refused. */
-	EXPECT_EQ(-EEXIST, clone3_err(set_tid, 1));
+	EXPECT_EQ(-EEXIST, cwp_clone3_err(set_tid, 1));
 	set_tid[0] = 0;
-	EXPECT_EQ(-EINVAL, clone3_err(set_tid, 1));
+	EXPECT_EQ(-EINVAL, cwp_clone3_err(set_tid, 1));
 
 	set_tid[0] = self->pid0;
-	pid = sys_clone3_set_tid(set_tid, 1);
+	pid = cwp_clone3_set_tid(set_tid, 1);
 	if (pid == 0)
 		_exit(getpid() == set_tid[0] ? 0 : 1);
 	EXPECT_EQ(self->pid0, pid);
@@ -791,12 +797,12 @@ TEST_F(basic, clone3_set_tid_unchanged)
 	if (pid == 0) {
 		pid_t nested[] = { 1, self->pid1 };
 
-		EXPECT_EQ(-EEXIST, clone3_err(nested, 2));
+		EXPECT_EQ(-EEXIST, cwp_clone3_err(nested, 2));
 		EXPECT_FALSE(cwp_pid0_in_use(self->pid1));
 		nested[0] = 0;
-		EXPECT_EQ(-EINVAL, clone3_err(nested, 2));
+		EXPECT_EQ(-EINVAL, cwp_clone3_err(nested, 2));
 		nested[0] = 60;
-		pid = sys_clone3_set_tid(nested, 2);
+		pid = cwp_clone3_set_tid(nested, 2);
 		if (pid == 0)
 			_exit(getpid() == 60 ? 0 : 1);
 		EXPECT_EQ(60, pid);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -106,6 +107,10 @@ FIXTURE_VARIANT(caps) {
 
 FIXTURE_VARIANT_ADD(caps, level0) {
 	.depth = 0,
+};
+
+FIXTURE_VARIANT_ADD(caps, level1) {
+	.depth = 1,
 };
 
 FIXTURE_VARIANT_ADD(caps, level2) {
@@ -278,7 +283,11 @@ TEST_F(caps, no_caps_precedence)
 		int d = variant->depth;
 		pid_t pids[CWP_MAX_PIDS + 1] = { 0 };
 		struct target_pid_set set = { d + 1, pids };
+		pid_t *unmapped;
 
+		unmapped = mmap(NULL, getpagesize(), PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_TRUE(unmapped != MAP_FAILED);
 		ASSERT_EQ(0, drop_to_nobody(0));
 
 		/* The set is checked before the capabilities. */
@@ -292,6 +301,11 @@ TEST_F(caps, no_caps_precedence)
 		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
 		set.target_pids = (pid_t *)-4096L;
 		EXPECT_EQ(-EFAULT, cwp_clone_err(SIGCHLD, NULL, &set));
+		/* The count even before the array is read. */
+		set.num_pids = d + 2;
+		set.target_pids = unmapped;
+		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+		set.num_pids = d + 1;
 
 		/* And the capabilities before whether the pid is free. */
 		set.target_pids = pids;
@@ -373,9 +387,17 @@ TEST_F(caps, no_caps_eperm_before_eagain)
 		for (level = 0; level <= d; level++)
 			pids[level] = pid_at(self->pid0, level);
 		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
-		/* Even a pid in use: this process's own. */
+		/*
+		 * Even a pid in use: pid 1 of this process's namespace (its
+		 * init, or this process itself), and this process's own pid.
+		 */
+		memset(pids, 0, sizeof(pids));
+		pids[d] = 1;
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
 		pids[0] = getpid();
 		set.num_pids = 1;
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+		pids[0] = 1;
 		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
 		EXPECT_TRUE(cwp_no_children());
 		EXPECT_FALSE(cwp_pid0_in_use(self->pid0));
@@ -445,6 +467,84 @@ TEST_F(caps, newuser_in_same_call_does_not_count)
 		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD | CLONE_NEWUSER, NULL,
 						&set));
 		EXPECT_TRUE(cwp_no_children());
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+/* @set_tid for clone3(), youngest level first: pid_at() of levels 0..d. */
+static void fill_set_tid(pid_t *set_tid, pid_t pid0, int d)
+{
+	int level;
+
+	for (level = 0; level <= d; level++)
+		set_tid[d - level] = pid_at(pid0, level);
+}
+
+/*
+ * clone3()'s set_tid has the rule of its own, which alloc_pid() enforces:
+ * CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN) in the user namespace owning
+ * each pid namespace it names a pid in. Upstream's
+ * clone3_cap_checkpoint_restore sets the capabilities with libcap and
+ * skips where that fails; here capset(2) is called directly, for 64-bit
+ * and ia32 callers alike.
+ */
+TEST_F(caps, clone3_set_tid_no_caps_eperm)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int d = variant->depth;
+		pid_t set_tid[CWP_MAX_PIDS];
+
+		ASSERT_EQ(0, drop_to_nobody(0));
+		ASSERT_EQ(0, get_caps());
+		ASSERT_EQ(NOBODY, geteuid());
+		fill_set_tid(set_tid, self->pid0, d);
+		/* The youngest level only, then every level. */
+		EXPECT_EQ(-EPERM, cwp_clone3_err(set_tid, 1));
+		EXPECT_EQ(-EPERM, cwp_clone3_err(set_tid, d + 1));
+		EXPECT_TRUE(cwp_no_children());
+		EXPECT_FALSE(cwp_pid0_in_use(self->pid0));
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+TEST_F(caps, clone3_set_tid_checkpoint_restore_only)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(variant->depth);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int d = variant->depth, level;
+		pid_t pids[CWP_MAX_PIDS] = { 0 };
+		pid_t set_tid[CWP_MAX_PIDS];
+		struct cwp_child c;
+
+		ASSERT_EQ(0, drop_to_nobody(CAP(CAP_CHECKPOINT_RESTORE)));
+		ASSERT_EQ(CAP(CAP_CHECKPOINT_RESTORE), get_caps());
+		ASSERT_EQ(NOBODY, geteuid());
+
+		/* Every level: exactly those pids, from level 0 down. */
+		for (level = 0; level <= d; level++)
+			pids[level] = pid_at(self->pid0, level);
+		fill_set_tid(set_tid, self->pid0, d);
+		ASSERT_EQ(0, cwp_spawn_clone3(&c, set_tid, d + 1));
+		EXPECT_EQ(pids[d], c.pid);
+		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+		EXPECT_EQ(0, cwp_release(&c));
+
+		/* The youngest level only: the older ones are the kernel's. */
+		memset(pids, 0, sizeof(pids));
+		pids[d] = pid_at(self->pid0, d);
+		ASSERT_EQ(0, cwp_spawn_clone3(&c, set_tid, 1));
+		EXPECT_EQ(pids[d], c.pid);
+		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+		EXPECT_EQ(0, cwp_release(&c));
 		_exit(0);
 	}
 	EXPECT_EQ(0, cwp_wait(pid));
@@ -576,6 +676,124 @@ TEST_F(userns, owner_chooses_only_own_levels)
 
 		ASSERT_EQ(1, write(hold[1], &byte, 1));
 		EXPECT_EQ(0, cwp_wait(init));
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+/*
+ * The limit is pid_max as it is now, not the most it could be set to
+ * (pid_max_max, 4194304 on 64-bit kernels). With /proc/sys/kernel/pid_max
+ * lowered, a pid at or above it is EINVAL before anything else is looked
+ * at: before the capability check (EPERM) and before a pid in use at
+ * another level (EBUSY), which only alloc_pid() could see.
+ */
+#define LOW_PID_MAX 4096
+
+/* Write @value to /proc/sys/kernel/pid_max: 0 or -errno. */
+static int set_pid_max(int value)
+{
+	char text[16];
+	int fd, ret = 0;
+	ssize_t len;
+
+	/* Not cwp_proc0: this also runs in the harness' process. */
+	fd = open("/proc/sys/kernel/pid_max", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(text, sizeof(text), "%d", value);
+	if (write(fd, text, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+FIXTURE(pid_max) {
+	int saved;	/* pid_max before the test, 0 when not changed */
+};
+
+FIXTURE_SETUP(pid_max)
+{
+	cwp_require(_metadata);
+	if (_metadata->exit_code)
+		return;
+	if (cwp_pid_max <= LOW_PID_MAX)
+		SKIP(return, "pid_max is %d already", cwp_pid_max);
+	/* Last: a setup that fails after this would not be torn down. */
+	ASSERT_EQ(0, set_pid_max(LOW_PID_MAX));
+	self->saved = cwp_pid_max;
+}
+
+/* In the harness' process, as root, however the test ended. */
+FIXTURE_TEARDOWN_PARENT(pid_max)
+{
+	if (self->saved)
+		EXPECT_EQ(0, set_pid_max(self->saved));
+}
+
+TEST_F(pid_max, lowered)
+{
+	pid_t pids[] = { LOW_PID_MAX };
+	struct target_pid_set set = { 1, pids };
+	pid_t pid;
+
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	/* Below the old limit, above the new one. */
+	pids[0] = self->saved - 1;
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	EXPECT_TRUE(cwp_no_children());
+
+	/* In a new pid namespace, where LOW_PID_MAX - 1 is surely free. */
+	pid = cwp_fork_nested(1);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t nested[] = { 0, LOW_PID_MAX - 1 };
+		struct cwp_child c;
+
+		set.num_pids = 2;
+		set.target_pids = nested;
+		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+		EXPECT_EQ(LOW_PID_MAX - 1, c.pid);
+		cwp_check_nspid(_metadata, &c.rep, nested, 2);
+		EXPECT_EQ(0, cwp_release(&c));
+
+		nested[1] = LOW_PID_MAX;
+		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+		/* Not EBUSY for pid 1 of level 1 (this process). */
+		nested[0] = LOW_PID_MAX;
+		nested[1] = 1;
+		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+		nested[0] = 0;
+		EXPECT_EQ(-EBUSY, cwp_clone_err(SIGCHLD, NULL, &set));
+		EXPECT_TRUE(cwp_no_children());
+		_exit(0);
+	}
+	EXPECT_EQ(0, cwp_wait(pid));
+}
+
+TEST_F(pid_max, lowered_einval_before_eperm)
+{
+	pid_t pid;
+
+	pid = cwp_fork_nested(1);
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t pids[] = { 0, LOW_PID_MAX };
+		struct target_pid_set set = { 2, pids };
+
+		ASSERT_EQ(0, drop_to_nobody(0));
+		ASSERT_EQ(0, get_caps());
+		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+		pids[0] = LOW_PID_MAX;
+		pids[1] = 0;
+		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+		/* Below the limit, the pid is allowed: now it is EPERM. */
+		pids[0] = LOW_PID_MAX - 1;
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+		pids[0] = 0;
+		pids[1] = LOW_PID_MAX - 1;
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+		EXPECT_TRUE(cwp_no_children());
 		_exit(0);
 	}
 	EXPECT_EQ(0, cwp_wait(pid));

@@ -45,18 +45,6 @@
 #define ARG0_LO offsetof(struct seccomp_data, args[0])
 #define ARG0_HI (offsetof(struct seccomp_data, args[0]) + sizeof(__u32))
 
-/* struct clone_args up to tls (CLONE_ARGS_SIZE_VER0). */
-struct cwp_clone3_args {
-	__aligned_u64 flags;
-	__aligned_u64 pidfd;
-	__aligned_u64 child_tid;
-	__aligned_u64 parent_tid;
-	__aligned_u64 exit_signal;
-	__aligned_u64 stack;
-	__aligned_u64 stack_size;
-	__aligned_u64 tls;
-};
-
 static struct sock_filter filter[] = {
 	/* Another ABI than the one this was built for: kill. */
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -103,15 +91,13 @@ static int install_filter(void)
 /* clone3() with flags and exit signal only: -errno or the reaped pid. */
 static int clone3_err(__u64 flags)
 {
-	struct cwp_clone3_args args = {
+	struct clone_args args = {
 		.flags = flags,
 		.exit_signal = SIGCHLD,
 	};
 	pid_t pid;
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = syscall(__NR_clone3, &args, sizeof(args));
+	pid = sys_clone3(&args);
 	if (pid == 0)
 		_exit(0);
 	if (pid < 0)

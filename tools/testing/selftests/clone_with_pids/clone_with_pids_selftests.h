@@ -26,6 +26,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 #include <unistd.h>
 #include <asm/unistd.h>
 #include <linux/clone_with_pids.h>
+#include <linux/sched.h>
 
 #include "../kselftest_harness.h"
 
@@ -52,6 +54,10 @@
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
+#endif
+
+#ifndef __NR_clone3
+#define __NR_clone3 435
 #endif
 
 /* Levels 0 to MAX_PID_NS_LEVEL (32), so at most 33 pids. */
@@ -105,6 +111,43 @@ static inline int cwp_clone_err(unsigned long flags, int *parent_tid,
 	pid_t pid;
 
 	pid = sys_clone_with_pids(flags, NULL, parent_tid, NULL, 0, pid_set);
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return -errno;
+	waitpid(pid, NULL, __WALL);
+	return pid;
+}
+
+/*
+ * clone3() with @args (struct clone_args of the kernel headers, the
+ * layout with set_tid, the same for 64-bit and ia32 callers). Like fork()
+ * when no stack is given.
+ */
+static inline pid_t sys_clone3(struct clone_args *args)
+{
+	fflush(stdout);
+	fflush(stderr);
+	return syscall(__NR_clone3, args, sizeof(*args));
+}
+
+/* clone3() with a set_tid array (youngest level first) and SIGCHLD. */
+static inline pid_t cwp_clone3_set_tid(const pid_t *set_tid, size_t size)
+{
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)set_tid,
+		.set_tid_size = size,
+	};
+
+	return sys_clone3(&args);
+}
+
+/* For a clone3() that must fail: -errno, or the pid it should not have. */
+static inline int cwp_clone3_err(const pid_t *set_tid, size_t size)
+{
+	pid_t pid = cwp_clone3_set_tid(set_tid, size);
+
 	if (pid == 0)
 		_exit(0);
 	if (pid < 0)
@@ -211,14 +254,24 @@ struct cwp_child {
 	struct cwp_report rep;
 };
 
+/* How __cwp_spawn() makes its child: a fork()-like call. */
+struct cwp_call {
+	/* clone_with_pids() */
+	unsigned long flags;
+	int *parent_tid;
+	struct target_pid_set *pid_set;
+	/* clone3(), when set_tid is not NULL */
+	const pid_t *set_tid;
+	size_t set_tid_size;
+};
+
 /*
- * Make a child with clone_with_pids() that reports its NSpid (read from
- * the /proc of the initial pid namespace, so every level shows) and then
- * stays alive, holding its pids, until cwp_release(). Returns 0, or
- * -errno of the call, and then there is no child.
+ * Make a child with @call that reports its NSpid (read from the /proc of
+ * the initial pid namespace, so every level shows) and then stays alive,
+ * holding its pids, until cwp_release(). Returns 0, or -errno of the call,
+ * and then there is no child.
  */
-static inline int cwp_spawn(struct cwp_child *c, unsigned long flags,
-			    int *parent_tid, struct target_pid_set *pid_set)
+static inline int __cwp_spawn(struct cwp_child *c, const struct cwp_call *call)
 {
 	int rep[2], hold[2], err;
 	pid_t ctid = 0;
@@ -234,8 +287,12 @@ static inline int cwp_spawn(struct cwp_child *c, unsigned long flags,
 		return err;
 	}
 
-	c->pid = sys_clone_with_pids(flags, NULL, parent_tid, &ctid, 0,
-				     pid_set);
+	if (call->set_tid)
+		c->pid = cwp_clone3_set_tid(call->set_tid, call->set_tid_size);
+	else
+		c->pid = sys_clone_with_pids(call->flags, NULL,
+					     call->parent_tid, &ctid, 0,
+					     call->pid_set);
 	if (c->pid == 0) {
 		struct cwp_report r = { .getpid = getpid(), .ctid = ctid };
 
@@ -262,6 +319,31 @@ static inline int cwp_spawn(struct cwp_child *c, unsigned long flags,
 		c->rep.nr = err;
 	close(rep[0]);
 	return 0;
+}
+
+/* __cwp_spawn() with clone_with_pids(). */
+static inline int cwp_spawn(struct cwp_child *c, unsigned long flags,
+			    int *parent_tid, struct target_pid_set *pid_set)
+{
+	const struct cwp_call call = {
+		.flags = flags,
+		.parent_tid = parent_tid,
+		.pid_set = pid_set,
+	};
+
+	return __cwp_spawn(c, &call);
+}
+
+/* __cwp_spawn() with clone3() and a set_tid array, youngest level first. */
+static inline int cwp_spawn_clone3(struct cwp_child *c, const pid_t *set_tid,
+				   size_t size)
+{
+	const struct cwp_call call = {
+		.set_tid = set_tid,
+		.set_tid_size = size,
+	};
+
+	return __cwp_spawn(c, &call);
 }
 
 /* Let a child of cwp_spawn() exit and reap it: its exit status. */
