@@ -181,9 +181,10 @@ fn prepare(pid_set: UserPtr, new_pid_ns: bool, set_tid: &mut [i32]) -> Result<us
         return Ok(0);
     }
 
-    // SAFETY: This runs in the `clone_with_pids()` system call, in the
-    // calling task's context, and nothing below changes its namespaces; `ns`
-    // does not outlive this function.
+    // SAFETY: `prepare()` is only called by `clone_with_pids_prepare()`,
+    // whose callers run in task context and keep the task's namespaces
+    // unchanged during the call (its `# Safety`); nothing here changes them,
+    // and `ns` does not outlive this function.
     let ns = unsafe { PidNamespace::current_for_children() }.ok_or(ESRCH)?;
     // A namespace made in this very call, or by unshare() and without an
     // init yet, takes no entry: the child becomes its pid 1.
@@ -234,7 +235,9 @@ fn prepare(pid_set: UserPtr, new_pid_ns: bool, set_tid: &mut [i32]) -> Result<us
 ///
 /// `set_tid` must be valid for writes of `set_tid_len` `pid_t` values and not
 /// be accessed by anything else during the call. Its contents may be
-/// uninitialised. The caller must be a task in a system call.
+/// uninitialised. The caller must run in task context, and the task's
+/// namespaces must not change during the call, as in a system call: a set
+/// that is read is mapped onto the current task's pid namespaces.
 #[no_mangle]
 pub unsafe extern "C" fn clone_with_pids_prepare(
     pid_set: *const c_void,
