@@ -321,18 +321,10 @@ TEST_F(caps, no_caps_precedence)
 /* Plain clone(), the system call itself: -errno, or the unwanted pid. */
 static int clone_err(unsigned long flags)
 {
-	pid_t pid;
-
 	fflush(stdout);
 	fflush(stderr);
 	/* Stack, parent_tid, child_tid and tls all 0: any argument order. */
-	pid = syscall(SYS_clone, flags, 0, NULL, NULL, 0);
-	if (pid == 0)
-		_exit(0);
-	if (pid < 0)
-		return -errno;
-	cwp_wait(pid);
-	return pid;
+	return cwp_failed(syscall(SYS_clone, flags, 0, NULL, NULL, 0));
 }
 
 /* Let the caller make no process at all (RLIMIT_NPROC 0): or back. */

@@ -95,15 +95,8 @@ static int clone3_err(__u64 flags)
 		.flags = flags,
 		.exit_signal = SIGCHLD,
 	};
-	pid_t pid;
 
-	pid = sys_clone3(&args);
-	if (pid == 0)
-		_exit(0);
-	if (pid < 0)
-		return -errno;
-	cwp_wait(pid);
-	return pid;
+	return cwp_failed(sys_clone3(&args));
 }
 
 /* With a chosen pid, with or without CLONE_NEWUSER: the child's pid. */

@@ -101,22 +101,27 @@ static inline pid_t cwp_clone(unsigned long flags,
 }
 
 /*
- * For a call that must fail: returns -errno. Should the call succeed
- * anyway, the child exits at once, is reaped, and its pid is returned, so
- * that the caller's check fails without the child running the test.
+ * The result of a fork()-like call that must fail, as returned by the
+ * call: -errno. Should it succeed anyway, the child exits at once, is
+ * reaped, and its pid is returned, so that the caller's check fails
+ * without the child running the test.
  */
-static inline int cwp_clone_err(unsigned long flags, int *parent_tid,
-				struct target_pid_set *pid_set)
+static inline int cwp_failed(pid_t pid)
 {
-	pid_t pid;
-
-	pid = sys_clone_with_pids(flags, NULL, parent_tid, NULL, 0, pid_set);
 	if (pid == 0)
 		_exit(0);
 	if (pid < 0)
 		return -errno;
 	waitpid(pid, NULL, __WALL);
 	return pid;
+}
+
+/* For a clone_with_pids() that must fail: see cwp_failed(). */
+static inline int cwp_clone_err(unsigned long flags, int *parent_tid,
+				struct target_pid_set *pid_set)
+{
+	return cwp_failed(sys_clone_with_pids(flags, NULL, parent_tid, NULL, 0,
+					      pid_set));
 }
 
 /*
@@ -146,14 +151,7 @@ static inline pid_t cwp_clone3_set_tid(const pid_t *set_tid, size_t size)
 /* For a clone3() that must fail: -errno, or the pid it should not have. */
 static inline int cwp_clone3_err(const pid_t *set_tid, size_t size)
 {
-	pid_t pid = cwp_clone3_set_tid(set_tid, size);
-
-	if (pid == 0)
-		_exit(0);
-	if (pid < 0)
-		return -errno;
-	waitpid(pid, NULL, __WALL);
-	return pid;
+	return cwp_failed(cwp_clone3_set_tid(set_tid, size));
 }
 
 /* Wait for a child: its exit status, 128 + the signal that killed it. */
