@@ -4,28 +4,35 @@
 
 SHELL := /bin/bash
 T := tooling
-export CMD KDIR MUTANTS
+# CMD reaches the guest byte for byte: make would expand every "$" of it
+# when exporting it, so it is neither exported nor expanded, but handed to
+# the shell single-quoted, from its unexpanded value.
+unexport CMD
+quote = '$(subst ','\'',$(value $(1)))'
+export MUTANTS ONLY CWP_KERNEL_TREE
 
 .PHONY: all run check vm series kernel selftests setup tree hardening bench userspace mutants clean help
 
 all: run
 
 help:
-	@sed -n 's/^## //p' README.md
+	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
 
 ## make run      series -> kernel -> QEMU -> clone_with_pids kselftests
 run:
 	@$(T)/check.sh run
 
-## make check    every test and gate; ends with "N passed, N failed"
+## make check    every test and gate; ends with "N passed, N failed, N skipped"
+## make check ONLY=gates|guest|userspace|hardening   one part of it
 check:
 	@$(T)/check.sh check
 
 ## make vm CMD='...'   run CMD as root in the guest, host filesystem visible
 vm: kernel
-	@$(T)/vm.sh "$$CMD"
+	@$(T)/vm.sh $(call quote,CMD)
 
 ## make series   the series as git format-patch files in out/series/
+##                (read them as a reviewer would; README "The series")
 series: tree
 	@$(T)/series.sh --format-patch
 	@ls out/series
@@ -60,7 +67,7 @@ userspace: selftests
 ## make mutants MUTANTS=DIR   the mutant patches in DIR instead;
 ##                ONLY="17 *cap*" only those (name prefixes or globs)
 mutants: kernel
-	@set -f; $(T)/mutants.sh $(ONLY)
+	@set -f; $(T)/mutants.sh $(value ONLY)
 
 ## make bench    the benchmark table (≈6 min in the guest): out/bench/latest.txt
 bench: kernel

@@ -4,11 +4,48 @@
 # Every test appends "PASS|FAIL|SKIP name" to out/results.txt; the last
 # line printed is "N passed, N failed[, N skipped]".
 # Usage: check.sh run|check|hardening
+#   ONLY=gates|guest|userspace|hardening (check): that part alone, after
+#   the builds every part needs.
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-check}
+only=${ONLY:-}
+case $only in "" | gates | guest | userspace | hardening) ;;
+*) die "ONLY=$only: say gates, guest, userspace or hardening" ;;
+esac
+[ -z "$only" ] || [ "$mode" = check ] || die "ONLY= goes with make check"
 results=$OUT/results.txt
 : >"$results"
+
+# Each step's progress line says how long it took on this machine the last
+# time it ran (kept in the cache), or, the first time, what to expect.
+timings=$CACHE/timings
+mkdir -p "$timings"
+current=""
+current_t0=$SECONDS
+step_done() {
+	[ -n "$current" ] && echo $((SECONDS - current_t0)) >"$timings/$current"
+	current=""
+}
+trap step_done EXIT
+# timed_step KEY N/M TEXT FIRST-TIME-ESTIMATE
+timed_step() {
+	step_done
+	local last took
+	last=$(cat "$timings/$mode-$1" 2>/dev/null || true)
+	if [ -n "$last" ]; then
+		took="last run here: $((last / 60))m$((last % 60))s"
+	else
+		took="first run: $4"
+	fi
+	step "$2" "$3 ($took)"
+	current=$mode-$1
+	current_t0=$SECONDS
+}
+wants() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+
+info "make $mode${only:+ ONLY=$only}: each step says how long it took here last time;"
+info "logs go to $LOGS/, one line a test to $results, a summary comes last."
 
 . "$REPO/tooling/results.sh"
 . "$REPO/tooling/guest-suites.sh"
@@ -18,6 +55,10 @@ summary() {
 	p=$(grep -c '^PASS ' "$results" || true)
 	f=$(grep -c '^FAIL ' "$results" || true)
 	s=$(grep -c '^SKIP ' "$results" || true)
+	if [ "$s" -gt 0 ]; then
+		echo "skipped, and why:" >&2
+		grep '^SKIP ' "$results" | sed 's/^SKIP /    /; s/ # /: /' >&2
+	fi
 	if [ "$f" -gt 0 ]; then
 		echo "failed:" >&2
 		grep '^FAIL ' "$results" | sed 's/^/    /' >&2
@@ -32,62 +73,88 @@ summary() {
 }
 
 build_all() {
-	step "1/$steps" "installing what is missing (≈4 min on a fresh machine)"
+	timed_step setup "1/$steps" "installing what is missing" "≈4 min on a fresh machine"
 	"$REPO/tooling/setup.sh"
-	step "2/$steps" "unpacking the pinned kernel if needed (≈2 min once)"
+	timed_step tree "2/$steps" "the kernel tree: $TREE" "≈2 min to unpack"
 	"$REPO/tooling/kernel-tree.sh"
-	step "3/$steps" "applying the series to $TREE"
+	timed_step series "3/$steps" "building the series' commits from series/" "seconds"
 	"$REPO/tooling/series.sh" --format-patch
-	if [ "$mode" = check ]; then
+	if [ "$mode" = check ] && wants gates; then
 		# Its last build is the normal kernel (see tooling/gates.sh).
-		step "4/$steps" "building the kernel after every patch, with clippy (≈20 min when the series changed; logs: $LOGS/bisect-N.log)"
+		timed_step bisect "4/$steps" "building the kernel after every patch, with clippy; logs: $LOGS/bisect-N.log" \
+			"≈20 min when the series changed, seconds when not"
 		"$REPO/tooling/gates.sh" bisect "$results"
 	else
-		step "4/$steps" "building the kernel (≈8 min cold, <1 min warm; log: $LOGS/build-normal.log)"
+		timed_step kernel "4/$steps" "building the kernel; log: $LOGS/build-normal.log" \
+			"≈8 min cold, <1 min warm"
 	fi
 	"$REPO/tooling/build-kernel.sh" normal
-	step "5/$steps" "building the test programs"
+	timed_step programs "5/$steps" "building the test programs" "≈1 min"
 	"$REPO/tooling/build-selftests.sh"
+}
+
+# make vm hands CMD to the guest byte for byte: the guest's shell must
+# print what this one prints for a command full of $, quotes and escapes.
+vm_cmd_test() {
+	local cmd want got
+	cmd='x=5; true; echo "x=$x status=$? \$y '"'q'"' \\ $((x * 3))"; printf "%s|" a\ b "c  d"'
+	want=$(bash -c "$cmd")
+	got=$(make -s --no-print-directory -C "$REPO" -o kernel vm CMD="$cmd" 2>&1) || true
+	if [ "$got" = "$want" ]; then
+		record PASS tooling/make-vm-cmd-verbatim
+	else
+		record FAIL tooling/make-vm-cmd-verbatim "the guest printed '$got', this shell '$want'"
+	fi
 }
 
 case $mode in
 run)
 	steps=6
 	build_all
-	step "6/$steps" "booting the guest and running the kselftests"
+	timed_step guest "6/$steps" "booting the guest and running the kselftests" "≈1 min"
 	mapfile -t progs < <(cwp_programs)
 	[ ${#progs[@]} -gt 0 ] || die "no clone_with_pids kselftests were built"
 	guest_tests kselftests "" -- "${progs[@]}"
 	sed -n '/^@@BEGIN/,$p' "$LOGS/guest-kselftests.log" | sed -n 's|^@@BEGIN \(.*\)|# === \1|p; /^@@/!p'
+	step_done
 	summary
 	;;
 check)
 	steps=9
 	build_all
-	step "6/$steps" "host-side gates: checkpatch, rustfmt, rustdoc, git am, man page"
-	"$REPO/tooling/gates.sh" others "$results"
-	mapfile -t progs < <(cwp_programs)
-	mapfile -t clone3 < <(clone3_programs)
-	extra=()
-	[ -n "${CWP_FAIL_CANARY:-}" ] && extra=("$REPO/tooling/fail-canary.sh")
-	step "7/$steps" "booting the guest: kselftests, clone3 suite, KUnit"
-	guest_tests guest "" -- "${progs[@]}" "${clone3[@]}" "${extra[@]}"
-	if [ -f "$REPO/tooling/userspace-tests.sh" ]; then
-		step "8/$steps" "restart tools: crate, CLI and C sample"
+	if wants gates; then
+		timed_step gates "6/$steps" "host-side gates: checkpatch, rustfmt, rustdoc, git am, architectures, round trip, documentation" "≈3 min"
+		"$REPO/tooling/gates.sh" others "$results"
+	fi
+	if wants guest; then
+		mapfile -t progs < <(cwp_programs)
+		mapfile -t clone3 < <(clone3_programs)
+		extra=()
+		[ -n "${CWP_FAIL_CANARY:-}" ] && extra=("$REPO/tooling/fail-canary.sh")
+		timed_step guest "7/$steps" "booting the guest: kselftests, clone3 suite, KUnit; then make vm's CMD" "≈2 min"
+		guest_tests guest "" -- "${progs[@]}" "${clone3[@]}" "${extra[@]}"
+		vm_cmd_test
+	fi
+	if wants userspace; then
+		timed_step userspace "8/$steps" "restart tools: crate, CLI and C sample" "≈3 min"
 		record_script userspace "$REPO/tooling/userspace-tests.sh" "$results"
 	fi
-	# The full hardening needs a debug kernel and ≈45 min: make hardening.
-	step "9/$steps" "hardening, short and seeded, in the normal kernel (≈30 s)"
-	record_script hardening "$REPO/tooling/hardening.sh" "$results" normal
+	if wants hardening; then
+		# The full hardening needs a debug kernel and ≈45 min: make hardening.
+		timed_step hardening "9/$steps" "hardening, short and seeded, in the normal kernel" "≈1 min"
+		record_script hardening "$REPO/tooling/hardening.sh" "$results" normal
+	fi
+	step_done
 	summary
 	;;
 hardening)
 	steps=7
 	build_all
-	step "6/$steps" "building the debug kernel (≈10 min cold; log: $LOGS/build-debug.log)"
+	timed_step debug-kernel "6/$steps" "building the debug kernel; log: $LOGS/build-debug.log" "≈10 min cold"
 	"$REPO/tooling/build-kernel.sh" debug
-	step "7/$steps" "hardening in the debug kernel (≈32 min; CWP_HARDENING_FULL=0: ≈6 min)"
+	timed_step hardening "7/$steps" "hardening in the debug kernel" "≈32 min; CWP_HARDENING_FULL=0: ≈6 min"
 	record_script hardening "$REPO/tooling/hardening.sh" "$results" debug
+	step_done
 	summary
 	;;
 *) die "unknown mode $mode" ;;

@@ -17,23 +17,23 @@ head=$(cat "$OUT/series-head")
 stamps=$CACHE/gates
 mkdir -p "$stamps"
 
-record() {
-	echo "$1 gates/$2" >>"$results"
-	[ "$1" = PASS ] || printf '    %s gates/%s%s\n' "$1" "$2" "${3:+: $3}" >&2
-}
+. "$REPO/tooling/results.sh"
+. "$REPO/tooling/series-format.sh"
 
-# gate NAME FUNCTION: run FUNCTION unless it passed for this head already.
+# gate NAME FUNCTION [nocache]: run FUNCTION unless it passed for this
+# series head already; a gate that reads more than the series (nocache)
+# always runs.
 gate() {
-	local name=$1 fn=$2 stamp=$stamps/$head-$1
-	if [ -f "$stamp" ]; then
-		record PASS "$name"
+	local name=$1 fn=$2 stamp=$stamps/$head-$1 t0=$SECONDS
+	if [ -z "${3:-}" ] && [ -f "$stamp" ]; then
+		record PASS "gates/$name" cached
 		return
 	fi
 	if "$fn" "$name"; then
-		record PASS "$name"
-		touch "$stamp"
+		record PASS "gates/$name" "$((SECONDS - t0)) s"
+		[ -n "${3:-}" ] || touch "$stamp"
 	else
-		record FAIL "$name" "see $LOGS/gate-$name.log"
+		record FAIL "gates/$name" "see $LOGS/gate-$name.log"
 	fi
 }
 
@@ -57,8 +57,8 @@ new_warnings() {
 # Build every patch in turn, with clippy. In the pinned tree the walk runs
 # in the tree itself and the normal kernel's build directory: its last
 # build, of the series head, is the normal kernel, so a cold run builds
-# the kernel from scratch once, not twice. A user's tree (KDIR) is never
-# moved: there the walk has a worktree and a build directory of its own.
+# the kernel from scratch once, not twice (with CWP_KERNEL_TREE, "the
+# tree" is the worktree of the user's checkout: theirs is never moved).
 # Each build starts from the head's full .config: kconfig drops the options
 # an older patch does not know yet, and they must come back after it.
 bisect_gate() {
@@ -67,16 +67,6 @@ bisect_gate() {
 	: >"$log"
 	"$REPO/tooling/build-kernel.sh" normal olddefconfig
 	cp "$BUILD_NORMAL/.config" "$config"
-	if [ -n "${KDIR:-}" ]; then
-		src=$CACHE/bisect-tree
-		build=$BUILD_ROOT/bisect
-		mkdir -p "$build"
-		if [ ! -d "$src" ]; then
-			git -C "$TREE" worktree prune
-			git -C "$TREE" worktree add -q --detach "$src" cwp-baseline \
-				>>"$log" 2>&1 || return 1
-		fi
-	fi
 	for c in $(git -C "$TREE" rev-list --reverse "cwp-baseline..$head"); do
 		n=$((n + 1))
 		git -C "$src" checkout -q -f "$c"
@@ -97,10 +87,8 @@ bisect_gate() {
 	done
 	# Back on the series branch (an interrupted walk is put back by
 	# series.sh on the next run, and the .config by build-kernel.sh).
-	if [ -z "${KDIR:-}" ]; then
-		git -C "$TREE" checkout -q -f clone_with_pids
-		cp "$config" "$BUILD_NORMAL/.config"
-	fi
+	git -C "$TREE" checkout -q -f clone_with_pids
+	cp "$config" "$BUILD_NORMAL/.config"
 	[ $ok -eq 0 ] || tail -n 20 "$log" >&2
 	return $ok
 }
@@ -134,11 +122,11 @@ checkpatch_one() {
 }
 
 for p in "$OUT"/series/0*.patch; do
-	name=checkpatch/$(basename "$p" .patch)
+	name=gates/checkpatch/$(basename "$p" .patch)
 	[[ $p == */0000-cover-letter.patch ]] && continue
 	stamp=$stamps/$(sha256sum "$p" | cut -c1-16)-checkpatch
 	if [ -f "$stamp" ]; then
-		record PASS "$name"
+		record PASS "$name" cached
 	elif checkpatch_one "$p"; then
 		record PASS "$name"
 		touch "$stamp"
@@ -235,8 +223,84 @@ gate syscall-number number_gate
 
 man_gate() {
 	local page=$REPO/man/man2/clone_with_pids.2
-	[ -f "$page" ] || return 0
+	[ -f "$page" ] || { echo "no $page" >"$LOGS/gate-$1.log"; return 1; }
 	LC_ALL=C.UTF-8 MANWIDTH=80 groff -man -ww -z -t "$page" >"$LOGS/gate-$1.log" 2>&1 &&
 		[ ! -s "$LOGS/gate-$1.log" ]
 }
-gate man-page man_gate
+gate man-page man_gate nocache
+
+# The series' round trip: its commits, written back into the repository's
+# form (tooling/export-series.sh), give the repository's files byte for
+# byte and mode for mode, so nothing the format cannot say is lost either
+# way. And every repository file under a kernel directory belongs to it.
+executable() { if [ -x "$1" ]; then echo yes; else echo no; fi; }
+roundtrip_gate() {
+	local log=$LOGS/gate-$1.log dir f rc=0
+	dir=$(mktemp -d)
+	"$REPO/tooling/export-series.sh" --to "$dir" "$TREE" cwp-baseline "$head" >"$log" 2>&1 ||
+		{ rm -rf "$dir"; return 1; }
+	diff <(series_files "$REPO") <(series_files "$dir") >>"$log" || rc=1
+	while read -r f; do
+		if ! cmp -s "$REPO/$f" "$dir/$f"; then
+			diff -u "$REPO/$f" "$dir/$f" | head -n 40 >>"$log" || true
+			rc=1
+		elif [ "$(executable "$REPO/$f")" != "$(executable "$dir/$f")" ]; then
+			echo "$f: mode differs" >>"$log"
+			rc=1
+		fi
+	done < <(comm -12 <(series_files "$REPO") <(series_files "$dir"))
+	rm -rf "$dir"
+	local kernel_dirs
+	kernel_dirs=$(git -C "$TREE" ls-tree -d --name-only cwp-baseline)
+	# shellcheck disable=SC2086
+	comm -23 <(git -C "$REPO" ls-files -co --exclude-standard -- $kernel_dirs |
+		while read -r f; do [ ! -e "$REPO/$f" ] || echo "$f"; done | sort) <(series_files "$REPO") |
+		sed 's/^/in no patch of the series: /' >"$dir.orphans"
+	[ ! -s "$dir.orphans" ] || { cat "$dir.orphans" >>"$log"; rc=1; }
+	rm -f "$dir.orphans"
+	return $rc
+}
+gate series-round-trip roundtrip_gate nocache
+
+# The documentation as the kernel builds it: "make htmldocs" for
+# Documentation/userspace-api/ (Sphinx from setup.sh, in the cache): no
+# warning may name the series' page, and the page must come out; and
+# scripts/kernel-doc on the C headers and sources the series adds.
+docs_gate() {
+	local log=$LOGS/gate-$1.log build=$BUILD_ROOT/docs files
+	mkdir -p "$build"
+	PATH=$SPHINX_VENV/bin:$PATH make -C "$TREE" O="$build" SPHINXDIRS=userspace-api \
+		htmldocs >"$log" 2>&1 || return 1
+	! grep -E 'WARNING|ERROR' "$log" | grep clone_with_pids || return 1
+	[ -s "$build/Documentation/output/userspace-api/clone_with_pids.html" ] ||
+		{ echo "no clone_with_pids.html" >>"$log"; return 1; }
+	files=$(git -C "$TREE" diff --name-only --diff-filter=A cwp-baseline "$head" -- '*.c' '*.h' |
+		grep -v '^tools/')
+	local out
+	# shellcheck disable=SC2086
+	out=$(cd "$TREE" && scripts/kernel-doc -none -Wall $files 2>&1) || return 1
+	echo "$out" >>"$log"
+	[ -z "$out" ]
+}
+gate documentation docs_gate
+
+# README's "How a call flows" links to lines: each link must still name
+# its line (`name()` or `Type::name` must appear on the line it points at).
+readme_links_gate() {
+	local log=$LOGS/gate-$1.log text path line want rc=0
+	: >"$log"
+	while IFS=$'\t' read -r text path line; do
+		want=${text%%, *}
+		want=${want%()}
+		want=${want##*::}
+		if sed -n "${line}p" "$REPO/$path" | grep -qwF -- "$want"; then
+			echo "ok: $path:$line has $want" >>"$log"
+		else
+			echo "$path:$line does not have $want: $(sed -n "${line}p" "$REPO/$path")" >>"$log"
+			rc=1
+		fi
+	done < <(perl -ne 'print "$1\t$2\t$3\n" while /\[`([^`]*)`\]\(([^)#]*)#L(\d+)\)/g' \
+		"$REPO/README.md")
+	return $rc
+}
+gate readme-links readme_links_gate nocache

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Hardening of clone_with_pids(): builds hardening/ as 64-bit and ia32
-# programs into out/hardening/, boots a kernel once, runs them there
-# (hardening/run.sh: fuzzing, fault injection, races, pid exhaustion,
-# capabilities, then kmemleak and taint) and appends
-# "PASS|FAIL|SKIP hardening/..." lines to RESULTS_FILE.
+# Hardening of clone_with_pids(): builds the stress programs of
+# tools/testing/selftests/clone_with_pids/hardening/ with the selftests'
+# Makefile, as 64-bit and ia32 programs into out/hardening/{64,32}/hardening/,
+# boots a kernel once, runs them there (tooling/hardening-guest.sh:
+# fuzzing, fault injection, races, pid exhaustion, capabilities, then
+# kmemleak and taint) and appends "PASS|FAIL|SKIP hardening/..." lines to
+# RESULTS_FILE.
 #
 # Usage: hardening.sh RESULTS_FILE [debug|normal]
 #   debug (make hardening): the debug kernel (KASAN, kmemleak, lockdep,
@@ -43,8 +45,26 @@ normal)
 *) die "unknown kernel flavour $flavour" ;;
 esac
 
-if ! run_logged "$LOGS/hardening-build.log" \
-	make -C "$REPO/hardening" O="$bin" UAPI="$REPO/include/uapi"; then
+# The repository's selftests directory (as at the end of the series), on
+# lib.mk and kselftest*.h of the kernel tree.
+build_hardening() {
+	local src=$OUT/hardening/src sel=tools/testing/selftests bits cc
+	rm -rf "$src"
+	mkdir -p "$src/$sel"
+	cp "$TREE/$sel/lib.mk" "$TREE/$sel/kselftest.h" \
+		"$TREE/$sel/kselftest_harness.h" "$src/$sel/" &&
+	cp -a "$REPO/$sel/clone_with_pids" "$src/$sel/" || return
+	for bits in 64 32; do
+		cc=gcc
+		[ $bits = 32 ] && cc="gcc -m32"
+		mkdir -p "$bin/$bits"
+		make -C "$src/$sel/clone_with_pids" OUTPUT="$bin/$bits" \
+			KHDR_INCLUDES="-isystem $BUILD_NORMAL/usr/include" \
+			CC="$cc" hardening || return
+	done
+}
+
+if ! run_logged "$LOGS/hardening-build.log" build_hardening; then
 	record FAIL hardening/build "see $LOGS/hardening-build.log"
 	exit 1
 fi
@@ -69,14 +89,14 @@ export CWP_VM_TIMEOUT=${CWP_VM_TIMEOUT:-$timeout}
 info "hardening ($mode) in the $flavour kernel (log: $LOGS/hardening.log)"
 t0=$SECONDS
 rc=0
-"$REPO/tooling/vm.sh" "${vmflags[@]}" "$REPO/hardening/run.sh" "$bin" "$mode" \
+"$REPO/tooling/vm.sh" "${vmflags[@]}" "$REPO/tooling/hardening-guest.sh" "$bin" "$mode" \
 	"$seed" >"$log" 2>&1 || rc=$?
 info "guest run: $((SECONDS - t0)) s"
 record_vm hardening $rc "$log"
 
-# run.sh names the programs it will run first: "@@PROGRAMS NAME...".
+# hardening-guest.sh names the programs it will run first: "@@PROGRAMS NAME...".
 programs=$(sed -n 's/^@@PROGRAMS //p' "$log")
-[ -n "$programs" ] || record FAIL hardening/run "the guest did not start run.sh"
+[ -n "$programs" ] || record FAIL hardening/run "the guest did not start hardening-guest.sh"
 for t in $programs; do
 	program_output "$log" "$t" >"$part"
 	status=$(program_status "$log" "$t")

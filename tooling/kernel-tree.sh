@@ -1,17 +1,25 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Make the pinned kernel a git tree with a baseline commit tagged
-# cwp-baseline. With KDIR set, the user's own 6.12 checkout is used as it
-# is: its HEAD at first use becomes the baseline.
+# Make the kernel the series is built on a git tree with a baseline commit
+# tagged cwp-baseline: the pinned Debian source, unpacked and committed
+# once; or, with CWP_KERNEL_TREE, a worktree of the user's own checkout
+# whose HEAD at first use is the baseline (the tag goes into their
+# repository; nothing else of theirs changes).
 . "$(dirname "$0")/lib.sh"
 
 git_tree() { git -C "$TREE" "$@"; }
 
-if [ -n "${KDIR:-}" ]; then
-	git_tree rev-parse --git-dir >/dev/null 2>&1 ||
-		die "KDIR=$KDIR is not a git checkout"
-	git_tree rev-parse -q --verify cwp-baseline >/dev/null ||
-		git_tree tag cwp-baseline HEAD
+if [ -n "${CWP_KERNEL_TREE:-}" ]; then
+	theirs() { git -C "$CWP_KERNEL_TREE" "$@"; }
+	theirs rev-parse --git-dir >/dev/null 2>&1 ||
+		die "CWP_KERNEL_TREE=$CWP_KERNEL_TREE is not a git checkout"
+	theirs rev-parse -q --verify cwp-baseline >/dev/null ||
+		theirs tag cwp-baseline HEAD
+	if [ ! -e "$TREE/.git" ]; then
+		step tree "a worktree of $CWP_KERNEL_TREE at cwp-baseline: $TREE"
+		theirs worktree prune
+		theirs worktree add -q --detach "$TREE" cwp-baseline
+	fi
 	exit 0
 fi
 

@@ -3,7 +3,8 @@
 """Count the leaf results of KTAP/TAP output (kselftest harness, KUnit).
 
 Reads the named files (or stdin), and appends one line per leaf test to the
-results file: "PASS|FAIL|SKIP <prefix>/<name>". A result line that closes a
+results file: "PASS|FAIL <prefix>/<name>", or "SKIP <prefix>/<name> # reason"
+(printed too: a skip says why). A result line that closes a
 block of deeper-indented results is a suite or a parameterised test, not a
 leaf, and is not counted. The outermost plan ("1..N") is checked too: fewer
 results than it announces (a program or a suite that dropped out) is a
@@ -44,7 +45,8 @@ def plan_shortfall(lines):
 
 
 def leaves(lines):
-    """Yields (status, name) for every leaf result in the KTAP lines."""
+    """Yields (status, name, reason) for every leaf result in the KTAP
+    lines; reason is a skip's, else empty."""
     deepest_since = {}
     last_indent = None
     for raw in lines:
@@ -60,13 +62,16 @@ def leaves(lines):
         last_indent = indent
         rest = m.group("rest")
         name, _, directive = rest.partition("#")
-        if directive.strip().upper().startswith("SKIP"):
+        directive = directive.strip()
+        reason = ""
+        if directive.upper().startswith("SKIP"):
             status = "SKIP"
+            reason = directive[4:].strip(" :") or "no reason given"
         elif m.group("not"):
             status = "FAIL"
         else:
             status = "PASS"
-        yield status, name.strip()
+        yield status, name.strip(), reason
 
 
 def main():
@@ -81,7 +86,11 @@ def main():
             lines += fh.readlines()
     failed = 0
     with open(args.results, "a") as out:
-        for status, name in leaves(lines):
+        for status, name, reason in leaves(lines):
+            if status == "SKIP":
+                out.write(f"SKIP {args.prefix}{name} # {reason}\n")
+                print(f"    SKIP {args.prefix}{name}: {reason}", file=sys.stderr)
+                continue
             out.write(f"{status} {args.prefix}{name}\n")
             failed += status == "FAIL"
         short = plan_shortfall(lines)

@@ -3,6 +3,10 @@
 
 set -euo pipefail
 
+step() { printf '[%s] %s\n' "$1" "$2" >&2; }
+info() { printf '    %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=tooling/pin
 . "$REPO/tooling/pin"
@@ -11,9 +15,20 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # repository so that every clone (and CI) reuses them.
 CACHE=${CWP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clone_with_pids}
 OUT=$REPO/out
-TREE=${KDIR:-$CACHE/linux-$KERNEL_RELEASE}
-# A user's own tree (KDIR) gets build directories of its own.
-BUILD_ROOT=$CACHE/build${KDIR:+-$(echo "$KDIR" | sha256sum | cut -c1-8)}
+# CWP_KERNEL_TREE: a kernel developer's own 6.12 git checkout instead of
+# Debian's source. The series is built in a worktree of it in the cache
+# (their checkout and branch are never touched), with builds of its own.
+# (Not KDIR: kbuild's external-module builds use that name.)
+if [ -n "${CWP_KERNEL_TREE:-}" ]; then
+	CWP_KERNEL_TREE=$(cd "$CWP_KERNEL_TREE" && pwd) ||
+		die "CWP_KERNEL_TREE=$CWP_KERNEL_TREE is not a directory"
+	tree_id=$(echo "$CWP_KERNEL_TREE" | sha256sum | cut -c1-8)
+	TREE=$CACHE/worktree-$tree_id
+	BUILD_ROOT=$CACHE/build-$tree_id
+else
+	TREE=$CACHE/linux-$KERNEL_RELEASE
+	BUILD_ROOT=$CACHE/build
+fi
 BUILD_NORMAL=$BUILD_ROOT/normal
 BUILD_DEBUG=$BUILD_ROOT/debug
 LOGS=$OUT/logs
@@ -28,6 +43,10 @@ if [ -z "${LIBCLANG_PATH:-}" ] && command -v clang >/dev/null; then
 	export LIBCLANG_PATH
 fi
 
+# Sphinx for the documentation gate, in a venv of its own: a version the
+# kernel's Documentation/conf.py supports, whatever the system has.
+SPHINX_VENV=$CACHE/sphinx-venv
+
 mkdir -p "$CACHE" "$OUT" "$LOGS"
 
 # The identity the series is committed with.
@@ -37,9 +56,6 @@ SERIES_AUTHOR_EMAIL=${SERIES_AUTHOR_EMAIL:-"clone-with-pids@lists.example.org"}
 # gives unchanged commit ids and a warm run rebuilds nothing.
 SERIES_DATE="2026-11-01T00:00:00+0000"
 
-step() { printf '[%s] %s\n' "$1" "$2" >&2; }
-info() { printf '    %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # run_logged LOG CMD...: run CMD with its output in LOG; on failure show the
 # last lines of LOG and fail.

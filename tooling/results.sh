@@ -1,11 +1,27 @@
 # SPDX-License-Identifier: GPL-2.0
-# Recording results, for the scripts that count tests (check.sh,
-# hardening.sh); sourced after lib.sh, with $results set to the file that
-# gets one "PASS|FAIL|SKIP name" line per test.
+# Recording results: the one recorder of every script that counts tests
+# (check.sh, gates.sh, hardening.sh, userspace-tests.sh, mutants.sh);
+# sourced after lib.sh, with $results set to the file that gets one
+# "PASS|FAIL|SKIP name" line per test ("SKIP name # reason").
 
-record() { # record PASS|FAIL|SKIP NAME [DETAIL]
-	echo "$1 $2" >>"$results"
-	[ "$1" = PASS ] || printf '    %s %s%s\n' "$1" "$2" "${3:+: $3}" >&2
+# record PASS|FAIL|SKIP NAME [DETAIL]: DETAIL says why a test failed or
+# skipped, in words; on a PASS it is a note such as "cached".
+record() {
+	local detail=${3:-}
+	case $1 in
+	PASS)
+		echo "PASS $2" >>"$results"
+		[ -z "$detail" ] || printf '    PASS %s (%s)\n' "$2" "$detail" >&2
+		;;
+	SKIP)
+		echo "SKIP $2 # ${detail:-no reason given}" >>"$results"
+		printf '    SKIP %s: %s\n' "$2" "${detail:-no reason given}" >&2
+		;;
+	*)
+		echo "$1 $2" >>"$results"
+		printf '    %s %s%s\n' "$1" "$2" "${detail:+: $detail}" >&2
+		;;
+	esac
 }
 
 # record_vm NAME RC LOG: a failed boot or a kernel splat (vm.sh's 124 and
@@ -20,7 +36,7 @@ record_vm() {
 
 # program_output LOG PROGRAM: what PROGRAM printed, from a guest log where
 # each program is framed by "@@BEGIN PROGRAM" and "@@END PROGRAM STATUS"
-# (tooling/run-tests.sh, hardening/run.sh).
+# (tooling/run-tests.sh, tooling/hardening-guest.sh).
 program_output() {
 	awk -v t="$2" '$0 == "@@BEGIN " t {on=1; next}
 		on && index($0, "@@END " t " ") == 1 {exit} on' "$1"
@@ -38,7 +54,8 @@ record_ktap() {
 	local output=$1 status=$2 name=${3%/}
 	if ! grep -Eq '^(not )?ok [0-9]+' "$output"; then
 		if [ "$status" = 4 ]; then
-			record SKIP "$name"
+			record SKIP "$name" "$(grep -m1 -o 'SKIP.*' "$output" |
+				sed 's/^SKIP[]: ]*//')"
 		else
 			record FAIL "$name" "no KTAP results (exit $status)"
 		fi

@@ -4,13 +4,15 @@
 . "$(dirname "$0")/lib.sh"
 
 APT_PACKAGES=(
-	"$KERNEL_DEB_PACKAGE" qemu-system-x86 clang lld llvm flex bison bc
+	qemu-system-x86 clang lld llvm flex bison bc
 	libelf-dev libssl-dev cpio gcc-multilib libcap-dev python3-ply
 	python3-git
 	# The architecture gate: s390 needs clang 15 or later (Debian 12's
 	# clang is 14) and GNU ld (lld cannot link s390).
 	clang-16 lld-16 llvm-16 binutils-s390x-linux-gnu
 )
+# With CWP_KERNEL_TREE the user's tree replaces Debian's kernel source.
+[ -n "${CWP_KERNEL_TREE:-}" ] || APT_PACKAGES+=("$KERNEL_DEB_PACKAGE")
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -46,4 +48,10 @@ fi
 if ! python3 -c 'import ply, git' 2>/dev/null; then
 	step setup "installing ply and GitPython for $(command -v python3)"
 	run_logged "$LOGS/pip.log" python3 -m pip install --quiet ply GitPython
+fi
+# The documentation gate builds Documentation/userspace-api with Sphinx.
+if [ ! -x "$SPHINX_VENV/bin/sphinx-build" ]; then
+	step setup "installing Sphinx for the documentation gate (≈30 s)"
+	run_logged "$LOGS/sphinx.log" python3 -m venv "$SPHINX_VENV"
+	run_logged "$LOGS/sphinx.log" "$SPHINX_VENV/bin/pip" install --quiet 'sphinx<8' pyyaml
 fi

@@ -14,7 +14,6 @@
 
 mod machine;
 mod micro;
-mod nschain;
 mod procs;
 mod report;
 mod spawn;
@@ -101,8 +100,7 @@ fn tree_configs(cpus: usize) -> Vec<(Config, &'static str)> {
 fn run(args: Args) -> Result<()> {
     clone_with_pids::check_support()
         .map_err(|e| anyhow::anyhow!("{}", clone_with_pids::explain(&e)))?;
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
+    if !rustix::process::geteuid().is_root() {
         bail!("run as root: the benchmark creates pid namespaces and chooses pids");
     }
     let machine = Machine::read();

@@ -4,10 +4,11 @@
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use libc::pid_t;
+use clone_with_pids::process::{exit_now, idle_forever, reap};
+use clone_with_pids::procfs::nspid;
+use clone_with_pids::{pid_from_raw, NsChain, Pid, RawPid};
 
-use crate::nschain::NsChain;
-use crate::procs::{busy_pids, idle_forever, nspid, pid_max, reap};
+use crate::procs::{busy_pids, pid_max};
 use crate::spawn::{create, Method};
 
 /// Which pids a call chooses.
@@ -87,10 +88,10 @@ impl Stats {
 }
 
 /// The pids a row asks for at this depth, oldest first.
-fn wanted(method: Method, choice: Choice, depth: usize, level0: pid_t) -> Vec<pid_t> {
+fn wanted(method: Method, choice: Choice, depth: usize, level0: RawPid) -> Vec<RawPid> {
     // Every namespace of the chain holds only pids 1 and 2 (its init and
     // the next init), so 1000 is free in each.
-    let mut all: Vec<pid_t> = vec![1000; depth + 1];
+    let mut all: Vec<RawPid> = vec![1000; depth + 1];
     all[0] = level0;
     match choice {
         Choice::None => Vec::new(),
@@ -111,12 +112,13 @@ pub fn measure_depth(depth: usize, calls: usize, runs: usize) -> Result<Vec<Figu
         .rev()
         .find(|p| !busy.contains(p))
         .context("no free pid")?;
-    let chain = NsChain::new(depth, || idle_forever())
+    // SAFETY: the benchmark is single-threaded.
+    let chain = unsafe { NsChain::new(depth, || idle_forever()) }
         .context("cannot create the nested pid namespaces")?;
     chain
         .enter()
         .context("cannot setns into the deepest pid namespace")?;
-    let rows: Vec<(Method, Choice, Vec<pid_t>)> = ROWS
+    let rows: Vec<(Method, Choice, Vec<RawPid>)> = ROWS
         .iter()
         .map(|&(m, c)| (m, c, wanted(m, c, depth, level0)))
         .collect();
@@ -130,7 +132,7 @@ pub fn measure_depth(depth: usize, calls: usize, runs: usize) -> Result<Vec<Figu
             let start = Instant::now();
             for _ in 0..calls {
                 let child = spawn_exiting(*method, pids)?;
-                reap(child);
+                reap(child)?;
             }
             times.push(start.elapsed().as_secs_f64() * 1e6 / calls as f64);
         }
@@ -150,20 +152,21 @@ pub fn measure_depth(depth: usize, calls: usize, runs: usize) -> Result<Vec<Figu
 }
 
 /// A child that exits at once.
-fn spawn_exiting(method: Method, pids: &[pid_t]) -> Result<pid_t> {
-    match create(method, pids) {
-        // SAFETY: leave without running anything of the parent's.
-        Ok(0) => unsafe { libc::_exit(0) },
-        Ok(child) => Ok(child),
+fn spawn_exiting(method: Method, pids: &[RawPid]) -> Result<Pid> {
+    match create(method, pids).map(pid_from_raw) {
+        // Leave without running anything of the parent's.
+        Ok(None) => exit_now(0),
+        Ok(Some(child)) => Ok(child),
         Err(e) => bail!("{}: {}", method.name(), clone_with_pids::explain(&e)),
     }
 }
 
 /// One call, checking that the child got the wanted pids.
-fn check_pids(method: Method, pids: &[pid_t], depth: usize) -> Result<()> {
+fn check_pids(method: Method, pids: &[RawPid], depth: usize) -> Result<()> {
     let child = spawn_exiting(method, pids)?;
-    let got = nspid(child);
-    reap(child);
+    // A zombie's NSpid is still there until it is reaped.
+    let got = nspid(child).unwrap_or_default();
+    reap(child)?;
     if got.len() != depth + 1 {
         bail!("child has NSpid {got:?}, expected {} levels", depth + 1);
     }

@@ -57,20 +57,26 @@ fn ratio(value: f64, reference: Option<f64>) -> String {
     reference.map_or("-".into(), |r| format!("{:.2}", value / r))
 }
 
+/// One cell of a table: the median and its ratio to the reference, or a
+/// dash when the figure was not measured.
+fn cell(out: &mut String, figure: Option<(f64, Option<f64>)>) {
+    let _ = match figure {
+        Some((median, reference)) => {
+            write!(out, " {:>9.1} {:>6}", median, ratio(median, reference))
+        }
+        None => write!(out, " {:>16}", "-"),
+    };
+}
+
 /// The human-readable report.
 pub fn table(m: &Machine, s: &Settings, micro: &[Figure], trees: &[TreeFigure]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "clone_with_pids benchmark");
-    let _ = writeln!(out, "machine: {} ({} CPUs)", m.cpu, m.cpus);
-    let _ = writeln!(out, "kernel:  {}", m.kernel);
-    let _ = writeln!(
-        out,
-        "repetitions: per-call figures are the median of {} runs of {} calls; tree figures the median of {} runs",
-        s.runs, s.calls, s.tree_runs
-    );
-    let _ = writeln!(
-        out,
-        "runs are interleaved (each run measures every row once); min and max per figure are in the CSV"
+    let mut out = format!(
+        "clone_with_pids benchmark\n\
+         machine: {} ({} CPUs)\n\
+         kernel:  {}\n\
+         repetitions: per-call figures are the median of {} runs of {} calls; tree figures the median of {} runs\n\
+         runs are interleaved (each run measures every row once); min and max per figure are in the CSV\n",
+        m.cpu, m.cpus, m.kernel, s.runs, s.calls, s.tree_runs
     );
     micro_table(&mut out, micro);
     tree_table(&mut out, s, trees);
@@ -93,22 +99,13 @@ fn micro_table(out: &mut String, micro: &[Figure]) {
     for (method, choice) in ROWS {
         let _ = write!(out, "{:<20} {:<11}", method.name(), choice.name());
         for &d in &depths {
-            match micro
+            let figure = micro
                 .iter()
-                .find(|f| f.depth == d && f.method == method && f.choice == choice)
-            {
-                Some(f) => {
-                    let _ = write!(
-                        out,
-                        " {:>9.1} {:>6}",
-                        f.stats.median,
-                        ratio(f.stats.median, micro_reference(micro, f))
-                    );
-                }
-                None => {
-                    let _ = write!(out, " {:>16}", "-");
-                }
-            }
+                .find(|f| f.depth == d && f.method == method && f.choice == choice);
+            cell(
+                out,
+                figure.map(|f| (f.stats.median, micro_reference(micro, f))),
+            );
         }
         let _ = writeln!(out);
     }
@@ -148,23 +145,15 @@ fn tree_table(out: &mut String, s: &Settings, trees: &[TreeFigure]) {
         for method in methods {
             let _ = write!(out, "  {:<24}", method.name());
             for restorers in [1, s.restorers] {
-                match trees.iter().find(|t| {
+                let figure = trees.iter().find(|t| {
                     t.config.levels == levels
                         && t.config.method == method
                         && t.config.restorers == restorers
-                }) {
-                    Some(t) => {
-                        let _ = write!(
-                            out,
-                            " {:>9.1} {:>6}",
-                            t.stats.median,
-                            ratio(t.stats.median, tree_reference(trees, t))
-                        );
-                    }
-                    None => {
-                        let _ = write!(out, " {:>16}", "-");
-                    }
-                }
+                });
+                cell(
+                    out,
+                    figure.map(|t| (t.stats.median, tree_reference(trees, t))),
+                );
             }
             let _ = writeln!(out);
         }

@@ -1,12 +1,13 @@
 //! The ways to create a process that the benchmark compares, each called
 //! fork-style: 0 in the child, the child's pid in the parent.
 
-use std::ffi::CStr;
-use std::io;
+use std::fs::OpenOptions;
+use std::io::{self, Write};
 use std::ptr;
 
 use clone_with_pids::raw::{self, TargetPidSet};
-use libc::{c_int, pid_t};
+use clone_with_pids::RawPid;
+use rustix::fs::{flock, FlockOperation};
 
 /// How a process is created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +58,7 @@ struct CloneArgs {
     cgroup: u64,
 }
 
-const NS_LAST_PID: &CStr = c"/proc/sys/kernel/ns_last_pid";
+const NS_LAST_PID: &str = "/proc/sys/kernel/ns_last_pid";
 
 /// Creates a child. `pids` are the wanted pids oldest first (0 = any;
 /// ignored by the methods that cannot choose). For [`Method::NsLastPid`]
@@ -65,7 +66,7 @@ const NS_LAST_PID: &CStr = c"/proc/sys/kernel/ns_last_pid";
 /// that namespace; a lost race is an error (EEXIST).
 ///
 /// The benchmark is single-threaded, so children may do anything.
-pub fn create(method: Method, pids: &[pid_t]) -> io::Result<pid_t> {
+pub fn create(method: Method, pids: &[RawPid]) -> io::Result<RawPid> {
     // SAFETY: the syscalls below get no stack and no memory sharing, so
     // they behave like fork(); every pointer outlives its call.
     let ret: i64 = unsafe {
@@ -74,7 +75,7 @@ pub fn create(method: Method, pids: &[pid_t]) -> io::Result<pid_t> {
             Method::Clone => clone_fork(libc::SIGCHLD as libc::c_ulong),
             Method::Clone3 => clone3(&[]),
             Method::Clone3SetTid => {
-                let inner_first: Vec<pid_t> = pids.iter().rev().copied().collect();
+                let inner_first: Vec<RawPid> = pids.iter().rev().copied().collect();
                 clone3(&inner_first)
             }
             Method::CloneWithPids => {
@@ -94,14 +95,14 @@ pub fn create(method: Method, pids: &[pid_t]) -> io::Result<pid_t> {
     if ret < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(ret as pid_t)
+    Ok(ret as RawPid)
 }
 
 /// `clone(flags)` without a stack: fork semantics.
 ///
 /// # Safety
 /// As `fork()`.
-pub unsafe fn clone_fork(flags: libc::c_ulong) -> i64 {
+unsafe fn clone_fork(flags: libc::c_ulong) -> i64 {
     // Every argument of a variadic syscall() must be register-sized: an
     // int leaves the upper half of the register undefined.
     let null = 0 as libc::c_ulong;
@@ -111,7 +112,7 @@ pub unsafe fn clone_fork(flags: libc::c_ulong) -> i64 {
 
 /// # Safety
 /// As `fork()`.
-unsafe fn clone3(set_tid: &[pid_t]) -> i64 {
+unsafe fn clone3(set_tid: &[RawPid]) -> i64 {
     let args = CloneArgs {
         exit_signal: libc::SIGCHLD as u64,
         set_tid: if set_tid.is_empty() {
@@ -128,41 +129,31 @@ unsafe fn clone3(set_tid: &[pid_t]) -> i64 {
 
 /// The CRIU way before clone3: hold the lock on ns_last_pid, set it to
 /// pid-1, fork, check.
-fn fork_via_ns_last_pid(pid: pid_t) -> io::Result<pid_t> {
-    // SAFETY: plain file syscalls on a descriptor we own; fork as above.
-    unsafe {
-        let fd: c_int = libc::open(NS_LAST_PID.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let result = (|| {
-            if libc::flock(fd, libc::LOCK_EX) < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            let text = format!("{}", pid - 1);
-            if libc::write(fd, text.as_ptr().cast(), text.len()) < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            let child = libc::fork();
-            if child == 0 {
-                // The lock stays with the parent's descriptor.
-                libc::close(fd);
-                return Ok(0);
-            }
-            if child < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            if child != pid {
-                // Someone else took the pid between our write and fork
-                // (the child goes on; the caller's teardown ends it).
-                return Err(io::Error::from_raw_os_error(libc::EEXIST));
-            }
-            Ok(child)
-        })();
-        if !matches!(result, Ok(0)) {
-            libc::flock(fd, libc::LOCK_UN);
-            libc::close(fd);
-        }
-        result
+fn fork_via_ns_last_pid(pid: RawPid) -> io::Result<RawPid> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(NS_LAST_PID)?;
+    flock(&file, FlockOperation::LockExclusive)?;
+    file.write_all(format!("{}", pid - 1).as_bytes())?;
+    // SAFETY: fork() in a single-threaded program: the child may do
+    // anything.
+    let child = unsafe { libc::fork() };
+    if child == 0 {
+        // The lock stays with the parent's descriptor (closing the child's
+        // copy does not release it).
+        return Ok(0);
     }
+    let result = if child < 0 {
+        Err(io::Error::last_os_error())
+    } else if child != pid {
+        // Someone else took the pid between our write and fork (the child
+        // goes on; the caller's teardown ends it).
+        Err(io::Error::from_raw_os_error(libc::EEXIST))
+    } else {
+        Ok(child)
+    };
+    // Also released when the file closes, just after.
+    let _ = flock(&file, FlockOperation::Unlock);
+    result
 }

@@ -9,15 +9,18 @@
 //! equal size. "1 restorer" restores them one after the other; "one per
 //! CPU" starts them all at once, one subtree per CPU.
 
-use std::io::{self, Read};
-use std::os::fd::{AsRawFd, RawFd};
+use std::io;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use libc::pid_t;
+use clone_with_pids::process::{exit_now, idle_forever, wait_stopped};
+use clone_with_pids::procfs::mount_private_proc;
+use clone_with_pids::{pid_from_raw, AsFd, BorrowedFd, NsChain, Pid, RawPid};
+use cwp_restore::message::{Message, RESTORER};
+use rustix::io::Errno;
+use rustix::process::{getpid, kill_process, Signal};
 
-use crate::nschain::NsChain;
-use crate::procs::{all_nspids, busy_pids, idle_forever, pid_max};
+use crate::procs::{all_nspids, busy_pids, pid_max};
 use crate::spawn::{create, Method};
 
 /// Which levels' pids are chosen.
@@ -72,13 +75,7 @@ pub struct Config {
 }
 
 /// Pids of every process: levels 0, 1, 2.
-type Pids = Vec<[pid_t; 3]>;
-
-/// What a restored process tells the benchmark (16 bytes, one write).
-enum Report {
-    Done(Duration),
-    Failed { node: u32, errno: i32 },
-}
+type Pids = Vec<[RawPid; 3]>;
 
 /// Milliseconds to restore the tree once, with pids drawn from `seed`;
 /// with `check`, the result is compared with /proc.
@@ -91,8 +88,8 @@ fn choose_pids(n: usize, seed: u64) -> Result<Pids> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let busy = busy_pids();
     let max = pid_max() - 1;
-    let mut draw = |low: pid_t, avoid: &dyn Fn(pid_t) -> bool| -> Result<Vec<pid_t>> {
-        let mut pool: Vec<pid_t> = (low..=max).filter(|&p| !avoid(p)).collect();
+    let mut draw = |low: RawPid, avoid: &dyn Fn(RawPid) -> bool| -> Result<Vec<RawPid>> {
+        let mut pool: Vec<RawPid> = (low..=max).filter(|&p| !avoid(p)).collect();
         if pool.len() < n {
             bail!("not enough free pids for {n} processes");
         }
@@ -109,26 +106,25 @@ fn choose_pids(n: usize, seed: u64) -> Result<Pids> {
 }
 
 fn run_once(shape: &Shape, pids: &Pids, config: Config, check: bool) -> Result<Duration> {
+    // The restored processes report over cwp-restore's protocol: the
+    // leader's Done, or the first Failed (a node's, or RESTORER's).
     let (mut rx, tx) = io::pipe()?;
     // The leader is the init of the second namespace of the chain.
-    let chain = NsChain::new(2, || lead(shape, pids, config, tx.as_raw_fd()))
+    // SAFETY: the benchmark is single-threaded.
+    let chain = unsafe { NsChain::new(2, || lead(shape, pids, config, tx.as_fd())) }
         .context("cannot create the pid namespaces")?;
     drop(tx);
-    let mut buf = [0u8; 16];
-    let report = match rx.read_exact(&mut buf) {
-        Ok(()) => decode(&buf),
-        Err(_) => None,
-    };
+    let report = Message::recv(&mut rx).ok().flatten();
     let result = match report {
-        Some(Report::Done(t)) if check => verify(pids, config.levels).map(|_| t),
-        Some(Report::Done(t)) => Ok(t),
-        Some(Report::Failed { node, errno }) => Err(anyhow::anyhow!(
+        Some(Message::Done(t)) if check => verify(pids, config.levels).map(|_| t),
+        Some(Message::Done(t)) => Ok(t),
+        Some(Message::Failed(node, errno)) => Err(anyhow::anyhow!(
             "{}: creating process {node} (pids {:?}) failed: {}",
             config.method.name(),
-            pids.get(node as usize),
+            usize::try_from(node).ok().and_then(|n| pids.get(n)),
             clone_with_pids::explain(&io::Error::from_raw_os_error(errno))
         )),
-        None => Err(anyhow::anyhow!("the restore leader died")),
+        _ => Err(anyhow::anyhow!("the restore leader died")),
     };
     // Kills the chain's outer init, which takes the leader and the tree.
     drop(chain);
@@ -136,48 +132,54 @@ fn run_once(shape: &Shape, pids: &Pids, config: Config, check: bool) -> Result<D
 }
 
 /// The leader: its own /proc (for ns_last_pid), then the timed restore.
-fn lead(shape: &Shape, pids: &Pids, config: Config, out: RawFd) -> ! {
-    if let Err(e) = mount_own_proc() {
-        send(out, 2, u32::MAX, i64::from(e.raw_os_error().unwrap_or(0)));
-        // SAFETY: leaving the child.
-        unsafe { libc::_exit(1) };
+fn lead(shape: &Shape, pids: &Pids, config: Config, out: BorrowedFd<'_>) -> ! {
+    if let Err(e) = mount_private_proc() {
+        let _ = Message::Failed(RESTORER, e.raw_os_error().unwrap_or(0)).send(out);
+        exit_now(1);
     }
     let start = Instant::now();
     let ok = if config.restorers <= 1 {
         shape
             .roots
             .iter()
-            .all(|&r| wait_stopped(create_node(shape, pids, config, r, out)))
+            .all(|&r| stopped(create_node(shape, pids, config, r, out)))
     } else {
-        let started: Vec<Option<pid_t>> = shape
+        let started: Vec<Option<Pid>> = shape
             .roots
             .iter()
             .map(|&r| create_node(shape, pids, config, r, out))
             .collect();
-        started.into_iter().all(wait_stopped)
+        started.into_iter().all(stopped)
     };
-    if ok {
-        send(out, 1, 0, start.elapsed().as_nanos() as i64);
+    let _ = if ok {
+        Message::Done(start.elapsed()).send(out)
     } else {
         // After the failing process's own report, if it could send one.
-        send(out, 2, u32::MAX, i64::from(libc::EIO));
-    }
+        Message::Failed(RESTORER, Errno::IO.raw_os_error()).send(out)
+    };
     idle_forever()
 }
 
 /// Creates node `n`; in the child, restores its subtree and never returns.
 /// `None` when creation failed (reported).
-fn create_node(shape: &Shape, pids: &Pids, config: Config, n: usize, out: RawFd) -> Option<pid_t> {
+fn create_node(
+    shape: &Shape,
+    pids: &Pids,
+    config: Config,
+    n: usize,
+    out: BorrowedFd<'_>,
+) -> Option<Pid> {
     let [l0, l1, l2] = pids[n];
-    let wanted: &[pid_t] = match (config.method, config.levels) {
+    let wanted: &[RawPid] = match (config.method, config.levels) {
         (Method::CloneWithPids | Method::Clone3SetTid, Levels::All) => &[l0, l1, l2],
         _ => &[l2],
     };
-    match create(config.method, wanted) {
-        Ok(0) => restore_subtree(shape, pids, config, n, out),
-        Ok(child) => Some(child),
+    match create(config.method, wanted).map(pid_from_raw) {
+        Ok(None) => restore_subtree(shape, pids, config, n, out),
+        Ok(Some(child)) => Some(child),
         Err(e) => {
-            send(out, 2, n as u32, i64::from(e.raw_os_error().unwrap_or(0)));
+            let node = u32::try_from(n).unwrap_or(RESTORER);
+            let _ = Message::Failed(node, e.raw_os_error().unwrap_or(0)).send(out);
             None
         }
     }
@@ -185,79 +187,26 @@ fn create_node(shape: &Shape, pids: &Pids, config: Config, n: usize, out: RawFd)
 
 /// In process `n`: create the children one by one, then stop, which tells
 /// the parent this subtree is done.
-fn restore_subtree(shape: &Shape, pids: &Pids, config: Config, n: usize, out: RawFd) -> ! {
+fn restore_subtree(shape: &Shape, pids: &Pids, config: Config, n: usize, out: BorrowedFd<'_>) -> ! {
     for &c in &shape.children[n] {
-        if !wait_stopped(create_node(shape, pids, config, c, out)) {
-            // SAFETY: leaving; the parent sees the exit and gives up too.
-            unsafe { libc::_exit(1) };
+        if !stopped(create_node(shape, pids, config, c, out)) {
+            // Leaving; the parent sees the exit and gives up too.
+            exit_now(1);
         }
     }
-    // SAFETY: raise and _exit with plain arguments; SIGKILL ends the stop.
-    unsafe {
-        libc::raise(libc::SIGSTOP);
-        libc::_exit(0)
-    }
+    // SIGKILL ends the stop.
+    let _ = kill_process(getpid(), Signal::STOP);
+    exit_now(0)
 }
 
-fn wait_stopped(child: Option<pid_t>) -> bool {
-    let Some(child) = child else { return false };
-    let mut status = 0;
-    // SAFETY: waitpid on our own child.
-    let r = unsafe { libc::waitpid(child, &mut status, libc::WUNTRACED) };
-    r == child && libc::WIFSTOPPED(status)
-}
-
-fn mount_own_proc() -> io::Result<()> {
-    // SAFETY: unshare/mount with constant, valid arguments.
-    unsafe {
-        if libc::unshare(libc::CLONE_NEWNS) < 0
-            || libc::mount(
-                std::ptr::null(),
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null(),
-            ) < 0
-            || libc::mount(
-                c"proc".as_ptr(),
-                c"/proc".as_ptr(),
-                c"proc".as_ptr(),
-                0,
-                std::ptr::null(),
-            ) < 0
-        {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
-fn send(fd: RawFd, kind: u32, node: u32, value: i64) {
-    let mut buf = [0u8; 16];
-    buf[..4].copy_from_slice(&kind.to_ne_bytes());
-    buf[4..8].copy_from_slice(&node.to_ne_bytes());
-    buf[8..].copy_from_slice(&value.to_ne_bytes());
-    // SAFETY: one write of a live 16-byte buffer (below PIPE_BUF: atomic).
-    unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
-}
-
-fn decode(buf: &[u8; 16]) -> Option<Report> {
-    let kind = u32::from_ne_bytes(buf[..4].try_into().ok()?);
-    let node = u32::from_ne_bytes(buf[4..8].try_into().ok()?);
-    let value = i64::from_ne_bytes(buf[8..].try_into().ok()?);
-    match kind {
-        1 => Some(Report::Done(Duration::from_nanos(value as u64))),
-        2 => Some(Report::Failed {
-            node,
-            errno: value as i32,
-        }),
-        _ => None,
-    }
+/// Whether a created child stopped (its subtree is done).
+fn stopped(child: Option<Pid>) -> bool {
+    child.is_some_and(|c| wait_stopped(c).unwrap_or(false))
 }
 
 /// Every process has its chosen pids, seen from our /proc.
 fn verify(pids: &Pids, levels: Levels) -> Result<()> {
-    let found: std::collections::HashMap<pid_t, Vec<pid_t>> = all_nspids()
+    let found: std::collections::HashMap<RawPid, Vec<RawPid>> = all_nspids()
         .into_iter()
         .filter(|n| n.len() == 3)
         .map(|n| (n[2], n))

@@ -24,12 +24,11 @@
 //! answer is found once per process and kept (forked children inherit it).
 
 use std::io;
-use std::ptr;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use libc::{c_long, c_ulong};
 
-use crate::raw::SYS_CLONE_WITH_PIDS;
+use crate::raw::{self, SYS_CLONE_WITH_PIDS};
 
 /// The system call number to use on this target, where there is one.
 ///
@@ -87,19 +86,7 @@ const ANSWERED: i32 = 1000;
 static STATE: AtomicI32 = AtomicI32::new(UNKNOWN);
 
 fn running_release_may_have_it() -> bool {
-    // SAFETY: utsname is plain old data; uname fills it in.
-    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid, writable utsname.
-    if unsafe { libc::uname(&mut uts) } != 0 {
-        return false;
-    }
-    // c_char is i8 or u8 by target; the release is ASCII. Its start is
-    // all the rule looks at (and a NUL ends a shorter one).
-    let mut bytes = [0u8; 8];
-    for (b, &c) in bytes.iter_mut().zip(uts.release.iter()) {
-        *b = c as u8;
-    }
-    release_may_have_it(&bytes)
+    release_may_have_it(rustix::system::uname().release().to_bytes())
 }
 
 /// Runs the detection. Allocation-free and async-signal-safe (`uname`,
@@ -112,21 +99,22 @@ fn probe() -> i32 {
     if !running_release_may_have_it() {
         return NOT_6_12;
     }
-    let null: c_ulong = 0;
     // SAFETY: v2 refuses these flags before anything else. Should a kernel
     // create a process anyway, it is a fork (no CLONE_VM, no stack, no
     // pointer-taking flag, no pid set) whose child only calls _exit().
-    let ret = unsafe { libc::syscall(nr, PROBE_FLAGS, null, null, null, null, null) };
+    let ret = unsafe { raw::probe(nr, PROBE_FLAGS) };
     match ret {
-        // SAFETY: we are such a child: leave at once.
-        0 => unsafe { libc::_exit(0) },
-        r if r > 0 => {
-            // SAFETY: reaping our own child; it has no exit signal, so
-            // only __WALL finds it.
-            unsafe { libc::waitpid(r as libc::pid_t, ptr::null_mut(), libc::__WALL) };
+        // We are such a child: leave at once.
+        Ok(0) => crate::process::exit_now(0),
+        Ok(child) => {
+            // It has no exit signal; reap() waits with __WALL, which finds
+            // it. Nothing to do if that fails: the answer stands.
+            if let Some(child) = crate::pid_from_raw(child) {
+                let _ = crate::process::reap(child);
+            }
             MADE_A_CHILD
         }
-        _ => match io::Error::last_os_error().raw_os_error() {
+        Err(e) => match e.raw_os_error() {
             Some(libc::EINVAL) => SUPPORTED,
             Some(errno) => ANSWERED + errno,
             None => ANSWERED + libc::ENOSYS,

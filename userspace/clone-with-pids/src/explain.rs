@@ -49,6 +49,44 @@ pub fn explain(err: &io::Error) -> String {
     format!("{words} ({err})")
 }
 
+/// The symbolic name of an errno, as `errno(3)` spells it (`"EPERM"` for
+/// 1), for the errors a process-creating tool meets; `None` for others.
+///
+/// ```
+/// assert_eq!(clone_with_pids::errno_name(libc::EBUSY), Some("EBUSY"));
+/// ```
+pub fn errno_name(errno: i32) -> Option<&'static str> {
+    Some(match errno {
+        libc::EPERM => "EPERM",
+        libc::ENOENT => "ENOENT",
+        libc::ESRCH => "ESRCH",
+        libc::EINTR => "EINTR",
+        libc::EIO => "EIO",
+        libc::E2BIG => "E2BIG",
+        libc::EBADF => "EBADF",
+        libc::ECHILD => "ECHILD",
+        libc::EAGAIN => "EAGAIN",
+        libc::ENOMEM => "ENOMEM",
+        libc::EACCES => "EACCES",
+        libc::EFAULT => "EFAULT",
+        libc::EBUSY => "EBUSY",
+        libc::EEXIST => "EEXIST",
+        libc::ENOTDIR => "ENOTDIR",
+        libc::EISDIR => "EISDIR",
+        libc::EINVAL => "EINVAL",
+        libc::EMFILE => "EMFILE",
+        libc::ENOSPC => "ENOSPC",
+        libc::EROFS => "EROFS",
+        libc::EPIPE => "EPIPE",
+        libc::ERANGE => "ERANGE",
+        libc::ENOSYS => "ENOSYS",
+        libc::ETIMEDOUT => "ETIMEDOUT",
+        libc::EOVERFLOW => "EOVERFLOW",
+        libc::EUSERS => "EUSERS",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +123,24 @@ mod tests {
         assert!(inval.contains("exit signal above 64"), "{inval}");
         let perm = explain(&io::Error::from_raw_os_error(libc::EPERM));
         assert!(perm.contains("CAP_CHECKPOINT_RESTORE"), "{perm}");
+    }
+
+    #[test]
+    fn every_contract_errno_has_a_name() {
+        for (errno, name) in [
+            (libc::ENOSYS, "ENOSYS"),
+            (libc::EAGAIN, "EAGAIN"),
+            (libc::ENOMEM, "ENOMEM"),
+            (libc::EBUSY, "EBUSY"),
+            (libc::EPERM, "EPERM"),
+            (libc::EINVAL, "EINVAL"),
+            (libc::EFAULT, "EFAULT"),
+            (libc::ENOSPC, "ENOSPC"),
+        ] {
+            assert_eq!(errno_name(errno), Some(name));
+        }
+        assert_eq!(errno_name(0), None);
+        assert_eq!(errno_name(-1), None);
     }
 
     #[test]

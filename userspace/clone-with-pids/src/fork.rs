@@ -2,10 +2,10 @@
 //! chosen pids, returning [`ForkResult`] like `nix::unistd::fork`.
 
 use std::io;
-use std::ops::BitOr;
 use std::ptr;
 
-use libc::{c_int, c_ulong, pid_t};
+use libc::{c_int, c_ulong};
+use rustix::process::Pid;
 
 use crate::raw::{self, TargetPidSet};
 use crate::PidSet;
@@ -17,7 +17,7 @@ pub enum ForkResult {
     /// namespace.
     Parent {
         /// The new process.
-        child: pid_t,
+        child: Pid,
     },
     /// In the new process.
     Child,
@@ -35,65 +35,55 @@ impl ForkResult {
 /// [`clone_with_pids()`] refuses it before the call.
 pub const MAX_EXIT_SIGNAL: c_int = 64;
 
-/// `clone()` flags that make sense without a new stack: namespaces and the
-/// process relations, nothing that shares memory or writes through pointers.
-///
-/// All of them lie in bits 8-31: the call takes `clone()`'s 32-bit flag
-/// space (the low byte being the exit signal) and refuses any bit above 31
-/// with EINVAL, so clone3-only flags such as `CLONE_CLEAR_SIGHAND` or
-/// `CLONE_INTO_CGROUP` have no constant here, nor has `CLONE_NEWTIME`,
-/// which overlaps the exit signal byte.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct CloneFlags(c_ulong);
+/// The exit signal of a `fork()`: the parent gets `SIGCHLD` when the child
+/// ends.
+pub const SIGCHLD: c_int = libc::SIGCHLD;
 
-impl CloneFlags {
-    /// No flag: a plain fork.
-    pub const EMPTY: Self = Self(0);
-    /// The child is pid 1 of a new pid namespace, which takes no entry of
-    /// the [`PidSet`].
-    pub const NEWPID: Self = Self(libc::CLONE_NEWPID as c_ulong);
-    /// A new mount namespace.
-    pub const NEWNS: Self = Self(libc::CLONE_NEWNS as c_ulong);
-    /// A new UTS namespace.
-    pub const NEWUTS: Self = Self(libc::CLONE_NEWUTS as c_ulong);
-    /// A new IPC namespace.
-    pub const NEWIPC: Self = Self(libc::CLONE_NEWIPC as c_ulong);
-    /// A new network namespace.
-    pub const NEWNET: Self = Self(libc::CLONE_NEWNET as c_ulong);
-    /// A new user namespace.
-    pub const NEWUSER: Self = Self(libc::CLONE_NEWUSER as c_ulong);
-    /// A new cgroup namespace.
-    pub const NEWCGROUP: Self = Self(libc::CLONE_NEWCGROUP as c_ulong);
-    /// The child's parent is the caller's parent.
-    pub const PARENT: Self = Self(libc::CLONE_PARENT as c_ulong);
-
-    /// Every bit a [`CloneFlags`] may hold: bits 8-31.
-    const VALID: c_ulong = 0xffff_ff00;
-
-    /// The raw bits.
-    pub const fn bits(self) -> c_ulong {
-        self.0
-    }
-
-    /// True when every flag of `other` is set.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
+bitflags::bitflags! {
+    /// `clone()` flags that make sense without a new stack: namespaces and
+    /// the process relations, nothing that shares memory or writes through
+    /// pointers.
+    ///
+    /// All of them lie in bits 8-31: the call takes `clone()`'s 32-bit flag
+    /// space (the low byte being the exit signal) and refuses any bit above
+    /// 31 with EINVAL, so clone3-only flags such as `CLONE_CLEAR_SIGHAND`
+    /// or `CLONE_INTO_CGROUP` have no constant here (and the `u32` cannot
+    /// hold them), nor has `CLONE_NEWTIME`, which overlaps the exit signal
+    /// byte. Bits of that byte, which only
+    /// [`from_bits_retain`](Self::from_bits_retain) can set, are refused by
+    /// [`clone_with_pids()`] before the call.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub struct CloneFlags: u32 {
+        /// The child is pid 1 of a new pid namespace, which takes no entry
+        /// of the [`PidSet`].
+        const NEWPID = libc::CLONE_NEWPID as u32;
+        /// A new mount namespace.
+        const NEWNS = libc::CLONE_NEWNS as u32;
+        /// A new UTS namespace.
+        const NEWUTS = libc::CLONE_NEWUTS as u32;
+        /// A new IPC namespace.
+        const NEWIPC = libc::CLONE_NEWIPC as u32;
+        /// A new network namespace.
+        const NEWNET = libc::CLONE_NEWNET as u32;
+        /// A new user namespace.
+        const NEWUSER = libc::CLONE_NEWUSER as u32;
+        /// A new cgroup namespace.
+        const NEWCGROUP = libc::CLONE_NEWCGROUP as u32;
+        /// The child's parent is the caller's parent.
+        const PARENT = libc::CLONE_PARENT as u32;
     }
 }
 
-impl BitOr for CloneFlags {
-    type Output = Self;
-
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
+impl CloneFlags {
+    /// The bits of the exit signal byte, which no flag may use.
+    const SIGNAL_BYTE: u32 = 0xff;
 }
 
 /// Creates a process like `clone(flags | exit_signal)` without a new stack
 /// (so, like `fork()`), with the pids in `pids`.
 ///
 /// `exit_signal` is the signal the parent gets when the child ends
-/// (`Some(libc::SIGCHLD)` as for `fork()`; `None` for none, which makes
+/// (`Some(`[`SIGCHLD`]`)` as for `fork()`; `None` for none, which makes
 /// the child reapable only with `__WALL`/`__WCLONE`). A signal outside
 /// 1..=[`MAX_EXIT_SIGNAL`] is refused before the call (the kernel would
 /// answer EINVAL), with [`io::ErrorKind::InvalidInput`].
@@ -127,6 +117,12 @@ pub unsafe fn clone_with_pids(
     exit_signal: Option<c_int>,
     pids: &PidSet,
 ) -> io::Result<ForkResult> {
+    if flags.bits() & CloneFlags::SIGNAL_BYTE != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("clone flags {:#x} use the exit signal byte", flags.bits()),
+        ));
+    }
     let signal = match exit_signal {
         None => 0,
         Some(sig) if (1..=MAX_EXIT_SIGNAL).contains(&sig) => sig as c_ulong,
@@ -137,9 +133,7 @@ pub unsafe fn clone_with_pids(
             ))
         }
     };
-    let flags = flags.bits();
-    // CloneFlags holds nothing else; the kernel would refuse it (EINVAL).
-    debug_assert_eq!(flags & !CloneFlags::VALID, 0);
+    let flags = c_ulong::from(flags.bits());
     let set = TargetPidSet::new(pids.as_raw());
     // SAFETY: no CLONE_VM and no pointer-taking flag (CloneFlags cannot
     // express them), so a null stack gives fork() semantics; `set` and the
@@ -155,10 +149,9 @@ pub unsafe fn clone_with_pids(
             &set,
         )
     }?;
-    Ok(if pid == 0 {
-        ForkResult::Child
-    } else {
-        ForkResult::Parent { child: pid }
+    Ok(match crate::pid_from_raw(pid) {
+        None => ForkResult::Child,
+        Some(child) => ForkResult::Parent { child },
     })
 }
 
@@ -166,19 +159,17 @@ pub unsafe fn clone_with_pids(
 /// exit signal and no flag.
 ///
 /// ```no_run
-/// use std::num::NonZero;
-/// use clone_with_pids::{fork_with_pids, ForkResult, PidSet};
+/// use clone_with_pids::process::{exit_now, reap};
+/// use clone_with_pids::{fork_with_pids, pid_from_raw, ForkResult, PidSet};
 ///
-/// let pids = PidSet::innermost(NonZero::new(4242).unwrap())?;
+/// let pids = PidSet::innermost(pid_from_raw(4242).ok_or("not a pid")?)?;
 /// // SAFETY: this example is single-threaded.
 /// match unsafe { fork_with_pids(&pids) }? {
-///     ForkResult::Child => {
-///         // Pid 4242 in our own namespace.
-///         unsafe { libc::_exit(0) }
-///     }
+///     // Pid 4242 in our own namespace.
+///     ForkResult::Child => exit_now(0),
 ///     ForkResult::Parent { child } => {
-///         assert_eq!(child, 4242);
-///         unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
+///         assert_eq!(child.as_raw_pid(), 4242);
+///         reap(child)?;
 ///     }
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -194,7 +185,75 @@ pub unsafe fn clone_with_pids(
 /// use async-signal-safe functions until it execs or exits.
 pub unsafe fn fork_with_pids(pids: &PidSet) -> io::Result<ForkResult> {
     // SAFETY: the caller upholds the fork rules.
-    unsafe { clone_with_pids(CloneFlags::EMPTY, Some(libc::SIGCHLD), pids) }
+    unsafe { clone_with_pids(CloneFlags::empty(), Some(SIGCHLD), pids) }
+}
+
+/// How many levels a [`PidSet`] may address for a child created now
+/// without [`CloneFlags::NEWPID`]: `L + 1`, `L` being the level of the
+/// namespace the child would be created in (0 for the initial one). A
+/// child created with `NEWPID` is one level deeper, in a namespace that
+/// takes no entry.
+///
+/// Unlike `NSpid` in `/proc`, which counts from the namespace the proc file
+/// system belongs to, this counts from the initial namespace, so it tells
+/// how deep pid namespaces may still nest below (at most
+/// [`MAX_PID_NS_LEVEL`](crate::MAX_PID_NS_LEVEL)).
+///
+/// Found by asking the kernel without creating anything: it refuses a set
+/// of more entries than the child has levels with EINVAL, before it reads
+/// the entries; so a set of `n` entries that cannot be read answers EINVAL
+/// when `n` is too many and EFAULT otherwise. A binary search takes at
+/// most six calls.
+///
+/// # Errors
+///
+/// ENOSYS where the kernel has no call (see
+/// [`check_support`](crate::check_support)); `Other` if the kernel answers
+/// anything else, or creates a process (which is reaped at once).
+pub fn addressable_levels() -> io::Result<usize> {
+    // Level 0 addresses 1; MAX_PIDS is the most there can be.
+    let (mut fits, mut too_many) = (1, crate::MAX_PIDS + 1);
+    while too_many - fits > 1 {
+        let n = (fits + too_many) / 2;
+        let unreadable = TargetPidSet {
+            num_pids: c_int::try_from(n).unwrap_or(c_int::MAX),
+            target_pids: ptr::dangling_mut(),
+        };
+        // SAFETY: fork semantics (no CLONE_VM, no stack, no pointer-taking
+        // flag); the kernel reads `unreadable` (alive across the call) and
+        // fails on its array. Should it create a process anyway, the child
+        // only calls _exit().
+        let answer = unsafe {
+            raw::clone_with_pids(
+                c_ulong::from(SIGCHLD as u32),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                0,
+                &unreadable,
+            )
+        };
+        match answer.map(crate::pid_from_raw) {
+            Ok(None) => crate::process::exit_now(0),
+            Ok(Some(child)) => {
+                let _ = crate::process::reap(child);
+                return Err(io::Error::other(format!(
+                    "a set of {n} unreadable pids created process {child}"
+                )));
+            }
+            Err(e) => match e.raw_os_error() {
+                Some(libc::EFAULT) => fits = n,
+                Some(libc::EINVAL) => too_many = n,
+                Some(libc::ENOSYS) => return Err(e),
+                _ => {
+                    return Err(io::Error::other(format!(
+                        "a set of {n} unreadable pids: {e}, not EFAULT or EINVAL"
+                    )))
+                }
+            },
+        }
+    }
+    Ok(fits)
 }
 
 #[cfg(test)]
@@ -207,27 +266,28 @@ mod tests {
         assert!(f.contains(CloneFlags::NEWPID));
         assert!(!f.contains(CloneFlags::NEWNET));
         assert_eq!(
-            f.bits(),
+            c_ulong::from(f.bits()),
             (libc::CLONE_NEWPID | libc::CLONE_NEWNS) as c_ulong
         );
     }
 
     #[test]
     fn every_flag_is_in_the_32_bit_flag_space() {
-        for f in [
-            CloneFlags::NEWPID,
-            CloneFlags::NEWNS,
-            CloneFlags::NEWUTS,
-            CloneFlags::NEWIPC,
-            CloneFlags::NEWNET,
-            CloneFlags::NEWUSER,
-            CloneFlags::NEWCGROUP,
-            CloneFlags::PARENT,
-        ] {
+        for f in CloneFlags::all().iter() {
             assert_ne!(f.bits(), 0);
-            // Not in the exit signal byte, nothing above bit 31.
-            assert_eq!(f.bits() & !CloneFlags::VALID, 0, "{f:?}");
+            // Not in the exit signal byte (and a u32 has nothing above 31).
+            assert_eq!(f.bits() & CloneFlags::SIGNAL_BYTE, 0, "{f:?}");
         }
+        assert_eq!(CloneFlags::all().iter().count(), 8);
+    }
+
+    #[test]
+    fn exit_signal_bits_in_the_flags_are_refused_before_the_call() {
+        let flags = CloneFlags::NEWPID | CloneFlags::from_bits_retain(17);
+        // SAFETY: refused before any process is created.
+        let err = unsafe { clone_with_pids(flags, None, &PidSet::any()) }.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("exit signal byte"), "{err}");
     }
 
     #[test]
@@ -236,7 +296,7 @@ mod tests {
         // (the kernel would answer EINVAL), nor is anything negative.
         for sig in [0, MAX_EXIT_SIGNAL + 1, 128, 255, 256, -1] {
             // SAFETY: refused before any process is created.
-            let err = unsafe { clone_with_pids(CloneFlags::EMPTY, Some(sig), &PidSet::any()) }
+            let err = unsafe { clone_with_pids(CloneFlags::empty(), Some(sig), &PidSet::any()) }
                 .unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{sig}");
             assert!(err.to_string().contains(&sig.to_string()), "{err}");
@@ -252,14 +312,11 @@ mod tests {
         let supported = crate::check_support();
         // SAFETY: the child only calls _exit.
         match unsafe { fork_with_pids(&PidSet::any()) } {
-            Ok(ForkResult::Child) => unsafe { libc::_exit(7) },
+            Ok(ForkResult::Child) => crate::process::exit_now(7),
             Ok(ForkResult::Parent { child }) => {
                 assert!(supported.is_ok());
-                let mut status = 0;
-                // SAFETY: reaping our own child.
-                assert_eq!(unsafe { libc::waitpid(child, &mut status, 0) }, child);
-                assert!(libc::WIFEXITED(status));
-                assert_eq!(libc::WEXITSTATUS(status), 7);
+                let status = crate::process::reap(child).unwrap();
+                assert_eq!(status.exit_status(), Some(7));
             }
             Err(e) => {
                 assert_eq!(e.raw_os_error(), Some(libc::ENOSYS), "{e}");

@@ -6,7 +6,8 @@
 //! struct target_pid_set { int num_pids; pid_t *target_pids; };
 //! long clone_with_pids(unsigned long flags, unsigned long stack,
 //!                      int *parent_tid, int *child_tid, unsigned long tls,
-//!                      struct target_pid_set *pid_set);   /* nr 472 */
+//!                      struct target_pid_set *pid_set);
+//! /* number: raw::SYS_CLONE_WITH_PIDS */
 //! ```
 //!
 //! - [`PidSet`] holds the wanted pids, **oldest namespace first** (level 0
@@ -27,11 +28,18 @@
 //! - [`raw`] is the system call itself, for arguments the safe calls do not
 //!   take (a stack, TLS, `CLONE_PIDFD`). Its errors are the kernel's,
 //!   unchanged.
+//! - What every user of the call needs around it, on [`rustix`] (no raw
+//!   `libc` call but the system call itself and `_exit`): typed pids
+//!   ([`Pid`], [`pid_from_raw`]), [`procfs`] (`NSpid` of a pid, the
+//!   kernel's limits, a private /proc), [`process`] (reaping, killing,
+//!   what a child does when done), [`NsChain`] (nested pid namespaces to
+//!   create processes in), and owned and borrowed descriptors
+//!   ([`OwnedFd`], [`BorrowedFd`]).
 //!
 //! # How the crate finds the call, and why it is careful
 //!
 //! `clone_with_pids()` is not in mainline. Its number,
-//! [`raw::SYS_CLONE_WITH_PIDS`] (472, the one place the crate states it),
+//! [`raw::SYS_CLONE_WITH_PIDS`] (the one place the crate states it),
 //! is the next after the highest that any mainline release had assigned
 //! when the series was written, and a later release may give it to another
 //! call (as 6.13 gave 463, the series' first number, to `setxattrat()`).
@@ -40,7 +48,7 @@
 //!
 //! 1. `uname(2)` says the kernel is a 6.12.y release (its release starts
 //!    with `"6.12."`): the series is for 6.12, whose tables end at 462, so
-//!    there 472 is the series' call or nothing (ENOSYS);
+//!    there the series' number is its call or nothing (ENOSYS);
 //! 2. a probe that the series refuses first, before reading the pid set or
 //!    creating anything, is refused that way: flags `1 << 32` (any bit
 //!    above 31 is EINVAL in v2; 32-bit callers, which cannot pass bit 32,
@@ -61,23 +69,23 @@
 //! with `CAP_CHECKPOINT_RESTORE` there):
 //!
 //! ```no_run
-//! use std::num::NonZero;
-//! use clone_with_pids::{explain, fork_with_pids, ForkResult, PidSet};
+//! use clone_with_pids::process::{exit_now, reap};
+//! use clone_with_pids::{explain, fork_with_pids, pid_from_raw, ForkResult, PidSet};
 //!
-//! let pids = PidSet::from_levels([NonZero::new(4000), NonZero::new(300)])?;
+//! let pids = PidSet::from_levels([pid_from_raw(4000), pid_from_raw(300)])?;
 //! // SAFETY: single-threaded here, so the child may do anything.
 //! match unsafe { fork_with_pids(&pids) } {
 //!     Ok(ForkResult::Child) => {
 //!         // ... become the restored process ...
-//!         unsafe { libc::_exit(0) }
+//!         exit_now(0)
 //!     }
 //!     Ok(ForkResult::Parent { child }) => {
 //!         println!("restored as pid {child}");
-//!         unsafe { libc::waitpid(child, std::ptr::null_mut(), 0) };
+//!         reap(child)?;
 //!     }
 //!     Err(e) => eprintln!("cannot restore: {}", explain(&e)),
 //! }
-//! # Ok::<(), clone_with_pids::PidSetError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 #![warn(missing_docs)]
@@ -85,10 +93,37 @@
 mod detect;
 mod explain;
 mod fork;
+mod nschain;
 mod pid_set;
+pub mod process;
+pub mod procfs;
 pub mod raw;
 
 pub use detect::check_support;
-pub use explain::explain;
-pub use fork::{clone_with_pids, fork_with_pids, CloneFlags, ForkResult, MAX_EXIT_SIGNAL};
+pub use explain::{errno_name, explain};
+pub use fork::{
+    addressable_levels, clone_with_pids, fork_with_pids, CloneFlags, ForkResult, MAX_EXIT_SIGNAL,
+    SIGCHLD,
+};
+pub use nschain::NsChain;
 pub use pid_set::{PidSet, PidSetError, MAX_PIDS, MAX_PID_NS_LEVEL, PID_MAX_LIMIT};
+pub use rustix;
+pub use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+pub use rustix::process::{Pid, RawPid, WaitStatus};
+
+/// The [`Pid`] of a raw pid: `None` for 0 and for anything negative (no
+/// process has such a pid; 0 means "none" or "any", as in a [`PidSet`]).
+///
+/// ```
+/// use clone_with_pids::pid_from_raw;
+/// assert_eq!(pid_from_raw(42).map(|p| p.as_raw_pid()), Some(42));
+/// assert_eq!(pid_from_raw(0), None);
+/// assert_eq!(pid_from_raw(-5), None);
+/// ```
+pub const fn pid_from_raw(raw: RawPid) -> Option<Pid> {
+    if raw > 0 {
+        Pid::from_raw(raw)
+    } else {
+        None
+    }
+}

@@ -1,8 +1,6 @@
 //! [`PidSet`]: the pids wanted for a new process, one per pid namespace level.
 
-use std::num::NonZero;
-
-use libc::pid_t;
+use rustix::process::{Pid, RawPid};
 use thiserror::Error;
 
 /// Pid namespaces nest at most this deep (the kernel's `MAX_PID_NS_LEVEL`):
@@ -15,7 +13,7 @@ pub const MAX_PIDS: usize = MAX_PID_NS_LEVEL + 1;
 /// No pid can reach this (the kernel's `PID_MAX_LIMIT` on 64-bit); the
 /// running kernel's `/proc/sys/kernel/pid_max` may be lower, which only the
 /// kernel checks (EINVAL).
-pub const PID_MAX_LIMIT: pid_t = 4 * 1024 * 1024;
+pub const PID_MAX_LIMIT: RawPid = 4 * 1024 * 1024;
 
 /// Why a list of pids is not a valid [`PidSet`].
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -29,7 +27,7 @@ pub enum PidSetError {
         /// Position in the list, oldest namespace first.
         index: usize,
         /// The rejected value.
-        pid: pid_t,
+        pid: RawPid,
     },
 }
 
@@ -43,11 +41,10 @@ pub enum PidSetError {
 /// makes the call behave exactly like `fork()`.
 ///
 /// ```
-/// use std::num::NonZero;
-/// use clone_with_pids::PidSet;
+/// use clone_with_pids::{pid_from_raw, PidSet};
 ///
 /// // Pid 300 in the child's own namespace, any pid in the one above it.
-/// let set = PidSet::from_levels([None, NonZero::new(300)])?;
+/// let set = PidSet::from_levels([None, pid_from_raw(300)])?;
 /// assert_eq!(set.as_raw(), &[0, 300]);
 ///
 /// // The same from raw values, as a restore tool reads them from an image.
@@ -60,7 +57,7 @@ pub enum PidSetError {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PidSet {
     /// Raw form, as the kernel reads it: oldest first, 0 = any.
-    pids: Vec<pid_t>,
+    pids: Vec<RawPid>,
 }
 
 impl PidSet {
@@ -70,24 +67,21 @@ impl PidSet {
     }
 
     /// One pid, in the youngest namespace the child gets a pid in.
-    pub fn innermost(pid: NonZero<pid_t>) -> Result<Self, PidSetError> {
+    pub fn innermost(pid: Pid) -> Result<Self, PidSetError> {
         Self::from_levels([Some(pid)])
     }
 
     /// A set from per-level pids, oldest namespace first; `None` = any.
     pub fn from_levels<I>(levels: I) -> Result<Self, PidSetError>
     where
-        I: IntoIterator<Item = Option<NonZero<pid_t>>>,
+        I: IntoIterator<Item = Option<Pid>>,
     {
-        let raw: Vec<pid_t> = levels
-            .into_iter()
-            .map(|p| p.map_or(0, NonZero::get))
-            .collect();
+        let raw: Vec<RawPid> = levels.into_iter().map(Pid::as_raw).collect();
         Self::from_raw(&raw)
     }
 
     /// A set from raw values, oldest namespace first; 0 = any.
-    pub fn from_raw(pids: &[pid_t]) -> Result<Self, PidSetError> {
+    pub fn from_raw(pids: &[RawPid]) -> Result<Self, PidSetError> {
         if pids.len() > MAX_PIDS {
             return Err(PidSetError::TooManyLevels(pids.len()));
         }
@@ -114,12 +108,12 @@ impl PidSet {
     }
 
     /// The per-level pids, oldest first; `None` where the kernel chooses.
-    pub fn levels(&self) -> impl Iterator<Item = Option<NonZero<pid_t>>> + '_ {
-        self.pids.iter().map(|&p| NonZero::new(p))
+    pub fn levels(&self) -> impl Iterator<Item = Option<Pid>> + '_ {
+        self.pids.iter().map(|&p| crate::pid_from_raw(p))
     }
 
     /// The raw form the kernel reads: oldest first, 0 = any.
-    pub fn as_raw(&self) -> &[pid_t] {
+    pub fn as_raw(&self) -> &[RawPid] {
         &self.pids
     }
 }
@@ -138,7 +132,7 @@ mod tests {
 
     #[test]
     fn levels_round_trip_with_zero_as_any() {
-        let levels = [None, NonZero::new(7), None, NonZero::new(1)];
+        let levels = [None, crate::pid_from_raw(7), None, Some(Pid::INIT)];
         let set = PidSet::from_levels(levels).unwrap();
         assert_eq!(set.as_raw(), &[0, 7, 0, 1]);
         assert_eq!(set.levels().collect::<Vec<_>>(), levels);
@@ -146,7 +140,7 @@ mod tests {
 
     #[test]
     fn innermost_is_a_single_entry() {
-        let set = PidSet::innermost(NonZero::new(4242).unwrap()).unwrap();
+        let set = PidSet::innermost(crate::pid_from_raw(4242).unwrap()).unwrap();
         assert_eq!(set.as_raw(), &[4242]);
     }
 

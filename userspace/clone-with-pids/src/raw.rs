@@ -4,7 +4,8 @@
 use std::io;
 use std::ptr;
 
-use libc::{c_int, c_long, c_ulong, c_void, pid_t};
+use libc::{c_int, c_long, c_ulong, c_void};
+use rustix::process::RawPid;
 
 use crate::detect;
 
@@ -27,12 +28,12 @@ pub struct TargetPidSet {
     /// Number of entries in `target_pids`.
     pub num_pids: c_int,
     /// The wanted pids, oldest namespace first, 0 = any.
-    pub target_pids: *mut pid_t,
+    pub target_pids: *mut RawPid,
 }
 
 impl TargetPidSet {
     /// The raw view of `pids`, valid while `pids` is alive and unmoved.
-    pub fn new(pids: &[pid_t]) -> Self {
+    pub fn new(pids: &[RawPid]) -> Self {
         Self {
             // A slice never exceeds MAX_PIDS entries when it comes from a
             // PidSet; anything larger is the kernel's to refuse (EINVAL).
@@ -52,11 +53,11 @@ impl TargetPidSet {
 ///
 /// Errors are the kernel's, as [`io::Error`] from errno, unchanged (flags
 /// above bit 31 and exit signals above 64 included: the kernel refuses
-/// them with EINVAL before reading the set). One exception: when the
-/// running kernel does not have the call, as
-/// [`check_support`](crate::check_support) finds out on first use, the
-/// call is not made at all and the error is ENOSYS; the number may mean
-/// another system call on such a kernel.
+/// them with EINVAL before reading the set); nothing is rewritten. The one
+/// case where the kernel is not asked: when the running kernel does not
+/// have the call, as [`check_support`](crate::check_support) finds out on
+/// first use, the number may mean another system call there, so the call
+/// is not made and the error is ENOSYS.
 ///
 /// # Safety
 ///
@@ -72,17 +73,36 @@ pub unsafe fn clone_with_pids(
     child_tid: *mut c_int,
     tls: c_ulong,
     pid_set: *const TargetPidSet,
-) -> io::Result<pid_t> {
+) -> io::Result<RawPid> {
     let Some(nr) = detect::usable_nr() else {
         return Err(detect::unsupported());
     };
-    // SAFETY: the caller upholds clone(2)'s rules for these arguments.
-    let ret = unsafe { libc::syscall(nr, flags, stack, parent_tid, child_tid, tls, pid_set) };
+    // SAFETY: the caller upholds clone(2)'s rules for these arguments, and
+    // `nr` is the call on this kernel (detect::usable_nr); every argument
+    // is register-sized, as a variadic syscall() needs.
+    result(unsafe { libc::syscall(nr, flags, stack, parent_tid, child_tid, tls, pid_set) })
+}
+
+/// The support probe: system call `nr` with `flags` and every other
+/// argument 0 (no stack, no pointer, no pid set).
+///
+/// # Safety
+///
+/// `nr` must be a clone-like call and `flags` such that the call, should
+/// it create a process, is a `fork()` whose child the caller ends at once.
+pub(crate) unsafe fn probe(nr: c_long, flags: c_ulong) -> io::Result<RawPid> {
+    let null: c_ulong = 0;
+    // SAFETY: as the caller promises, at worst a fork() without pointers.
+    result(unsafe { libc::syscall(nr, flags, null, null, null, null, null) })
+}
+
+/// The pid a clone-like call returned, or its errno, unchanged.
+fn result(ret: c_long) -> io::Result<RawPid> {
     if ret < 0 {
         return Err(io::Error::last_os_error());
     }
-    // A pid always fits pid_t; the kernel returns nothing larger.
-    Ok(ret as pid_t)
+    // A pid always fits a RawPid; the kernel returns nothing larger.
+    RawPid::try_from(ret).map_err(|_| io::Error::from_raw_os_error(libc::EOVERFLOW))
 }
 
 #[cfg(test)]
@@ -96,9 +116,9 @@ mod tests {
         assert_eq!(offset_of!(TargetPidSet, num_pids), 0);
         assert_eq!(
             offset_of!(TargetPidSet, target_pids),
-            size_of::<*mut pid_t>()
+            size_of::<*mut RawPid>()
         );
-        assert_eq!(size_of::<TargetPidSet>(), 2 * size_of::<*mut pid_t>());
+        assert_eq!(size_of::<TargetPidSet>(), 2 * size_of::<*mut RawPid>());
     }
 
     #[test]

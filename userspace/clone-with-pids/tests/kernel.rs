@@ -20,15 +20,18 @@
 
 use std::fs;
 use std::io;
-use std::num::NonZero;
 use std::process::ExitCode;
 use std::ptr;
 
+use clone_with_pids::process::{exit_now, reap};
+use clone_with_pids::procfs::own_nspid;
 use clone_with_pids::raw::{self, TargetPidSet};
+use clone_with_pids::rustix::process::{geteuid, getpid, setrlimit, Gid, Resource, Rlimit, Uid};
+use clone_with_pids::rustix::thread::{set_thread_groups, set_thread_res_gid, set_thread_res_uid};
 use clone_with_pids::{
-    check_support, clone_with_pids, explain, fork_with_pids, CloneFlags, ForkResult, PidSet,
+    addressable_levels, check_support, clone_with_pids, explain, fork_with_pids, pid_from_raw,
+    CloneFlags, ForkResult, Pid, PidSet, RawPid, SIGCHLD,
 };
-use libc::pid_t;
 
 type TestResult = Result<(), String>;
 
@@ -41,53 +44,37 @@ fn spawn(
     flags: CloneFlags,
     pids: &PidSet,
     child: impl FnOnce() -> i32,
-) -> io::Result<(pid_t, i32)> {
+) -> io::Result<(RawPid, i32)> {
     // SAFETY: this program is single-threaded.
-    match unsafe { clone_with_pids(flags, Some(libc::SIGCHLD), pids) }? {
-        ForkResult::Child => {
-            let code = child();
-            // SAFETY: leave without running the parent's atexit handlers.
-            unsafe { libc::_exit(code) }
-        }
-        ForkResult::Parent { child } => Ok((child, wait_exit(child))),
+    match unsafe { clone_with_pids(flags, Some(SIGCHLD), pids) }? {
+        // Leave without running the parent's atexit handlers.
+        ForkResult::Child => exit_now(child()),
+        ForkResult::Parent { child } => Ok((child.as_raw_pid(), wait_exit(child))),
     }
 }
 
-fn wait_exit(pid: pid_t) -> i32 {
-    let mut status = 0;
-    // SAFETY: reaping our own child.
-    if unsafe { libc::waitpid(pid, &mut status, 0) } != pid || !libc::WIFEXITED(status) {
-        return -1;
-    }
-    libc::WEXITSTATUS(status)
+/// Reaps `pid`: its exit status, or -1 when it did not exit.
+fn wait_exit(pid: Pid) -> i32 {
+    reap(pid).ok().and_then(|s| s.exit_status()).unwrap_or(-1)
 }
 
 /// The first pid from `from` on that no process has in our namespace.
-fn free_pid(from: pid_t) -> pid_t {
+fn free_pid(from: RawPid) -> RawPid {
     (from..)
         .find(|p| !fs::exists(format!("/proc/{p}")).unwrap_or(true))
         .unwrap_or(from)
 }
 
-/// Our NSpid line: our pid at every level, oldest first.
-fn own_nspid() -> Vec<pid_t> {
-    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("NSpid:"))
-        .map(|l| {
-            l.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
+/// Our NSpid: our pid at every level, oldest first; empty if unreadable.
+fn nspid_of_self() -> Vec<RawPid> {
+    own_nspid().unwrap_or_default()
 }
 
-fn set(pids: &[pid_t]) -> PidSet {
+fn set(pids: &[RawPid]) -> PidSet {
     PidSet::from_raw(pids).expect("valid test set")
 }
 
-fn expect_errno(res: io::Result<(pid_t, i32)>, errno: i32) -> TestResult {
+fn expect_errno(res: io::Result<(RawPid, i32)>, errno: i32) -> TestResult {
     match res {
         Err(e) if e.raw_os_error() == Some(errno) => Ok(()),
         Err(e) => Err(format!("expected errno {errno}, got {}", explain(&e))),
@@ -97,7 +84,7 @@ fn expect_errno(res: io::Result<(pid_t, i32)>, errno: i32) -> TestResult {
 
 fn chosen_pid_in_own_namespace() -> TestResult {
     let want = free_pid(20000);
-    let (pid, code) = spawn(CloneFlags::EMPTY, &set(&[want]), || 0).map_err(|e| explain(&e))?;
+    let (pid, code) = spawn(CloneFlags::empty(), &set(&[want]), || 0).map_err(|e| explain(&e))?;
     if pid != want || code != 0 {
         return Err(format!("wanted pid {want}, got {pid} (exit {code})"));
     }
@@ -105,28 +92,24 @@ fn chosen_pid_in_own_namespace() -> TestResult {
 }
 
 fn pid_in_use_is_ebusy_and_retry_works() -> TestResult {
-    // SAFETY: getpid cannot fail.
-    let mine = unsafe { libc::getpid() };
-    expect_errno(spawn(CloneFlags::EMPTY, &set(&[mine]), || 0), libc::EBUSY)?;
+    let mine = getpid().as_raw_pid();
+    expect_errno(spawn(CloneFlags::empty(), &set(&[mine]), || 0), libc::EBUSY)?;
     // Nothing was left allocated: the same call with a free pid works.
     chosen_pid_in_own_namespace()
 }
 
 fn more_pids_than_levels_is_einval() -> TestResult {
-    let too_many = vec![0; own_nspid().len() + 1];
+    let too_many = vec![0; nspid_of_self().len() + 1];
     expect_errno(
-        spawn(CloneFlags::EMPTY, &set(&too_many), || 0),
+        spawn(CloneFlags::empty(), &set(&too_many), || 0),
         libc::EINVAL,
     )
 }
 
 fn pid_beyond_pid_max_is_einval() -> TestResult {
-    let pid_max: pid_t = fs::read_to_string("/proc/sys/kernel/pid_max")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .ok_or("cannot read pid_max")?;
+    let pid_max = clone_with_pids::procfs::pid_max().map_err(|e| format!("pid_max: {e}"))?;
     expect_errno(
-        spawn(CloneFlags::EMPTY, &set(&[pid_max]), || 0),
+        spawn(CloneFlags::empty(), &set(&[pid_max]), || 0),
         libc::EINVAL,
     )
 }
@@ -146,13 +129,12 @@ fn raw_expect(flags: libc::c_ulong, set: &TargetPidSet, errno: i32) -> TestResul
             set,
         )
     };
-    match res {
-        // SAFETY: we are the unexpected child.
-        Ok(0) => unsafe { libc::_exit(0) },
-        Ok(pid) => {
-            // It may have no exit signal: only __WALL finds it.
-            // SAFETY: reaping our own child.
-            unsafe { libc::waitpid(pid, ptr::null_mut(), libc::__WALL) };
+    match res.map(pid_from_raw) {
+        // We are the unexpected child.
+        Ok(None) => exit_now(0),
+        Ok(Some(pid)) => {
+            // It may have no exit signal: reap() waits with __WALL.
+            let _ = reap(pid);
             Err(format!(
                 "flags {flags:#x}: expected errno {errno}, got child {pid}"
             ))
@@ -181,8 +163,7 @@ fn flags_above_bit_31_are_einval_first() -> TestResult {
         num_pids: 1,
         target_pids: ptr::dangling_mut(),
     };
-    // SAFETY: getpid cannot fail.
-    let mine = [unsafe { libc::getpid() }];
+    let mine = [getpid().as_raw_pid()];
     let taken = TargetPidSet::new(&mine);
     let sigchld = libc::SIGCHLD as libc::c_ulong;
     // CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, the top bit, a clone() flag
@@ -220,7 +201,7 @@ fn exit_signal_above_64_is_einval_first() -> TestResult {
     }
     // The typed API refuses them itself.
     // SAFETY: refused before any call.
-    match unsafe { clone_with_pids(CloneFlags::EMPTY, Some(65), &PidSet::any()) } {
+    match unsafe { clone_with_pids(CloneFlags::empty(), Some(65), &PidSet::any()) } {
         Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
         Err(e) => Err(format!("exit signal 65: {e}")),
         Ok(_) => Err("exit signal 65 was accepted".into()),
@@ -232,21 +213,21 @@ fn exit_signal_above_64_is_einval_first() -> TestResult {
 /// pid is EPERM, not EAGAIN (which a plain fork gets).
 fn eperm_comes_before_rlimit_nproc() -> TestResult {
     let want = free_pid(23000);
-    let (_, code) = spawn(CloneFlags::EMPTY, &PidSet::any(), || {
-        let none = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
+    let (_, code) = spawn(CloneFlags::empty(), &PidSet::any(), || {
+        let none = Rlimit {
+            current: Some(0),
+            maximum: Some(0),
         };
-        // SAFETY: plain calls on our own credentials and limits; losing
-        // root drops every capability.
-        unsafe {
-            if libc::setgroups(0, ptr::null()) != 0
-                || libc::setresgid(65534, 65534, 65534) != 0
-                || libc::setresuid(65534, 65534, 65534) != 0
-                || libc::setrlimit(libc::RLIMIT_NPROC, &none) != 0
-            {
-                return 3;
-            }
+        // This process has one thread, so the thread's credentials are the
+        // process's; losing root drops every capability.
+        let nobody_gid = Gid::from_raw(65534);
+        let nobody_uid = Uid::from_raw(65534);
+        if set_thread_groups(&[]).is_err()
+            || set_thread_res_gid(nobody_gid, nobody_gid, nobody_gid).is_err()
+            || set_thread_res_uid(nobody_uid, nobody_uid, nobody_uid).is_err()
+            || setrlimit(Resource::Nproc, none).is_err()
+        {
+            return 3;
         }
         let chosen = set(&[want]);
         // SAFETY: single-threaded.
@@ -254,7 +235,7 @@ fn eperm_comes_before_rlimit_nproc() -> TestResult {
         // SAFETY: single-threaded.
         let plain = unsafe { fork_with_pids(&PidSet::any()) };
         let errno = |r: &io::Result<ForkResult>| match r {
-            Ok(ForkResult::Child) => unsafe { libc::_exit(0) },
+            Ok(ForkResult::Child) => exit_now(0),
             Ok(ForkResult::Parent { child }) => {
                 wait_exit(*child);
                 0
@@ -280,9 +261,8 @@ fn eperm_comes_before_rlimit_nproc() -> TestResult {
 
 fn new_pid_namespace_child_is_its_init() -> TestResult {
     let want = free_pid(21000);
-    // SAFETY: getpid cannot fail.
     let (pid, code) = spawn(CloneFlags::NEWPID, &set(&[want]), || {
-        i32::from(unsafe { libc::getpid() } != 1)
+        i32::from(!getpid().is_init())
     })
     .map_err(|e| explain(&e))?;
     if pid != want || code != 0 {
@@ -303,7 +283,7 @@ fn every_level_from_inside_a_namespace() -> TestResult {
         let pids = set(&wanted);
         // SAFETY: single-threaded.
         match unsafe { fork_with_pids(&pids) } {
-            Ok(ForkResult::Child) => i32::from(!own_nspid().ends_with(&wanted)),
+            Ok(ForkResult::Child) => i32::from(!nspid_of_self().ends_with(&wanted)),
             Ok(ForkResult::Parent { child }) => wait_exit(child),
             Err(_) => 2,
         }
@@ -318,11 +298,16 @@ fn every_level_from_inside_a_namespace() -> TestResult {
 
 fn innermost_only_leaves_outer_levels_to_the_kernel() -> TestResult {
     let (_, code) = spawn(CloneFlags::NEWPID, &PidSet::any(), || {
-        let pids = PidSet::innermost(NonZero::new(55).expect("non-zero")).expect("valid");
+        let Some(pid) = pid_from_raw(55) else {
+            return 3;
+        };
+        let Ok(pids) = PidSet::innermost(pid) else {
+            return 3;
+        };
         // SAFETY: single-threaded.
         match unsafe { fork_with_pids(&pids) } {
-            Ok(ForkResult::Child) => i32::from(own_nspid().last() != Some(&55)),
-            Ok(ForkResult::Parent { child }) => i32::from(child != 55) | wait_exit(child),
+            Ok(ForkResult::Child) => i32::from(nspid_of_self().last() != Some(&55)),
+            Ok(ForkResult::Parent { child }) => i32::from(child != pid) | wait_exit(child),
             Err(_) => 2,
         }
     })
@@ -331,6 +316,33 @@ fn innermost_only_leaves_outer_levels_to_the_kernel() -> TestResult {
         return Err(format!("child did not get pid 55 inside (exit {code})"));
     }
     Ok(())
+}
+
+/// The levels a set may address count from the initial namespace: the
+/// caller's level plus one, one more in a new namespace, and the same after
+/// mounting a /proc of its own there (where NSpid would say 1).
+fn addressable_levels_count_from_the_initial_namespace() -> TestResult {
+    let ours = addressable_levels().map_err(|e| explain(&e))?;
+    let nspid = nspid_of_self().len();
+    if ours != nspid {
+        return Err(format!("{ours} addressable levels, but NSpid has {nspid}"));
+    }
+    let (_, code) = spawn(CloneFlags::NEWPID, &PidSet::any(), || {
+        let before = addressable_levels();
+        let mounted = clone_with_pids::procfs::mount_private_proc();
+        let after = addressable_levels();
+        match (before, mounted, after) {
+            (Ok(b), Ok(()), Ok(a)) if b == ours + 1 && a == b && nspid_of_self().len() == 1 => 0,
+            (Ok(_), Ok(()), Ok(_)) => 1,
+            _ => 2,
+        }
+    })
+    .map_err(|e| explain(&e))?;
+    match code {
+        0 => Ok(()),
+        1 => Err(format!("inside a new namespace: not {} levels", ours + 1)),
+        _ => Err(format!("inside a new namespace: an error (exit {code})")),
+    }
 }
 
 /// The variable with which the tooling says that the running kernel was
@@ -412,8 +424,7 @@ fn verdict() -> Verdict {
     // call at all.
     // ENOSYS: not 6.12.y, or the probe answered ENOSYS.
     let unsupported = check_support().err();
-    // SAFETY: geteuid cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = geteuid().is_root();
     match (unsupported, required_because()) {
         (Some(e), Some(because)) => Verdict::Fail(format!(
             "{because}, but check_support() says: {}",
@@ -467,6 +478,10 @@ fn main() -> ExitCode {
         (
             "innermost_only_leaves_outer_levels_to_the_kernel",
             innermost_only_leaves_outer_levels_to_the_kernel,
+        ),
+        (
+            "addressable_levels_count_from_the_initial_namespace",
+            addressable_levels_count_from_the_initial_namespace,
         ),
     ];
     if std::env::args().skip(1).any(|a| a == "--list") {

@@ -3,30 +3,32 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use libc::pid_t;
+use clone_with_pids::procfs::{self, Status};
+use clone_with_pids::Pid;
+use rustix::io::Errno;
 
-use crate::procfs::{self, Status};
+use crate::error::Failure;
 use crate::tree::{Process, Tree, TreeFile, FORMAT};
 
 /// Describes the tree of `root` (a pid as this /proc shows it): every
 /// descendant, parents first, with its pids from the root's namespace
 /// down. The tree should not change meanwhile (stop it, or dump a restored
 /// tree, whose processes only wait); this tool's own process is left out.
-pub fn dump(root: pid_t) -> Result<TreeFile> {
-    let snapshot = procfs::snapshot()?;
-    let me = std::process::id() as pid_t;
-    let by_pid: HashMap<pid_t, &Status> = snapshot.iter().map(|(p, s)| (*p, s)).collect();
-    let mut children: HashMap<pid_t, Vec<pid_t>> = HashMap::new();
+pub fn dump(root: Pid) -> Result<TreeFile> {
+    let snapshot = procfs::processes().context("cannot read /proc")?;
+    let me = rustix::process::getpid();
+    let by_pid: HashMap<Pid, &Status> = snapshot.iter().map(|(p, s)| (*p, s)).collect();
+    let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
     for (pid, s) in &snapshot {
-        if *pid != me {
-            children.entry(s.ppid).or_default().push(*pid);
+        if let (Some(ppid), true) = (s.ppid, *pid != me) {
+            children.entry(ppid).or_default().push(*pid);
         }
     }
     let root_status = by_pid
         .get(&root)
-        .with_context(|| format!("no process {root} in /proc"))?;
+        .ok_or_else(|| Failure::new(Errno::SRCH, format!("no process {root} in /proc")))?;
     // Levels above the root's namespace are not part of the tree.
-    let base = root_status.nspid.len() - 1;
+    let base = root_status.nspid.len().saturating_sub(1);
 
     let mut processes = Vec::new();
     let mut queue = std::collections::VecDeque::from([(root, None)]);

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use anyhow::{ensure, Result};
-use libc::pid_t;
+use clone_with_pids::RawPid;
 
 use crate::tree::{Process, Tree, TreeFile, FORMAT};
 
@@ -18,7 +18,7 @@ pub struct Shape {
     /// New namespaces under each namespace of the level above.
     pub fanout: usize,
     /// Pids are drawn from 2..=max_pid (keep it below the kernel's pid_max).
-    pub max_pid: pid_t,
+    pub max_pid: RawPid,
     /// Seed of the random choices.
     pub seed: u64,
 }
@@ -26,19 +26,19 @@ pub struct Shape {
 /// A namespace while generating: its level and the pids already used.
 struct Ns {
     level: usize,
-    used: HashSet<pid_t>,
+    used: HashSet<RawPid>,
 }
 
 struct Gen {
     rng: fastrand::Rng,
-    max_pid: pid_t,
+    max_pid: RawPid,
     namespaces: Vec<Ns>,
     /// Per process: its description and the namespace of each level.
     procs: Vec<(Process, Vec<usize>)>,
 }
 
 impl Gen {
-    fn fresh_pid(&mut self, ns: usize) -> pid_t {
+    fn fresh_pid(&mut self, ns: usize) -> RawPid {
         loop {
             let pid = self.rng.i32(2..=self.max_pid);
             if self.namespaces[ns].used.insert(pid) {
@@ -51,7 +51,7 @@ impl Gen {
     /// in the parent's namespace. Returns its index.
     fn add(&mut self, parent: usize, new_ns: bool) -> usize {
         let mut chain = self.procs[parent].1.clone();
-        let mut pids: Vec<pid_t> = chain
+        let mut pids: Vec<RawPid> = chain
             .clone()
             .into_iter()
             .map(|ns| self.fresh_pid(ns))

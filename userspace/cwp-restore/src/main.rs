@@ -1,79 +1,47 @@
-//! `cwp-restore`: describe a live process tree's pids at every pid
-//! namespace level, and recreate such a tree with `clone_with_pids()`.
-//!
-//! ```text
-//! cwp-restore dump --pid 312 > tree.json     # a live tree, from /proc
-//! cwp-restore gen --depth 3 --count 100 --seed 7 > tree.json
-//! cwp-restore restore tree.json              # recreate, verify, tear down
-//! cwp-restore restore --keep tree.json       # ... and leave it running
-//! cwp-restore compare a.json b.json          # same pids, parents, inits?
-//! ```
-//!
-//! The description format is in [`tree`]: each process's pids from the
-//! tree's top namespace down, its parent, and whether it is a namespace
-//! init.
-//!
-//! # How a restore works
-//!
-//! A process gets pids in nested namespaces from the process that creates
-//! it, and its parent is that creator. Restoring a *tree* (parents
-//! included) therefore means every process creates its own children, as
-//! CRIU does; `clone_with_pids()` gives each child its pids at every level
-//! its creator can address, in one call, with no `ns_last_pid` races.
-//!
-//! 1. The driver (this program, single-threaded) makes a plan ([`plan`])
-//!    and forks the *top* with `CLONE_NEWPID`: pid 1 of a fresh namespace
-//!    standing for the tree's top namespace (the root itself if it was an
-//!    init, else a placeholder init above it).
-//! 2. Every restored process is a fork of the driver holding the whole
-//!    plan, so the only instruction it needs is its node number, which it
-//!    has from the fork ([`worker`]). It creates its children in order: a
-//!    child in its own namespace with the pids of all the levels they share
-//!    (the levels above the restored top are left to the kernel: the set
-//!    applies to the youngest levels); a namespace init with `CLONE_NEWPID`
-//!    and the same levels (the new namespace takes no entry, its init is
-//!    pid 1). Restoring from inside each namespace needs no `setns()`, and
-//!    subtrees are restored in parallel.
-//! 3. Each process reports "ready" or "failed, errno" over one pipe shared
-//!    by all, in 12-byte writes that never interleave ([`message`]), then
-//!    waits in `pause()`. The driver shows progress, and on a failure says
-//!    in words what went wrong (EBUSY: pid taken; EPERM: capability
-//!    missing; ENOSPC: too deep; ENOSYS: kernel without the call).
-//! 4. The driver checks the tree from its own /proc ([`verify`]): each
-//!    descendant of the top has the described NSpid below the driver's
-//!    level and the described parent, and nothing else is there.
-//! 5. Teardown is one `SIGKILL` to the top: the kernel kills every process
-//!    of a namespace, nested ones included, when its init dies, and the
-//!    init's exit waits until all are reaped. So every path, failures
-//!    included, ends with nothing left behind. The top also has
-//!    `PR_SET_PDEATHSIG` = `SIGKILL` while the driver runs, and exits when
-//!    the driver's control pipe closes, so a killed driver leaves nothing
-//!    either. `--keep` tells the top to stop depending on the driver.
+//! `cwp-restore`: the command. See the library ([`cwp_restore`]) for how
+//! a restore works; this is the command line around it.
 
-mod dump;
-mod gen;
-mod message;
-mod plan;
-mod procfs;
-mod restore;
-mod tree;
-mod verify;
-mod worker;
-
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use clone_with_pids::{pid_from_raw, RawPid};
+use cwp_restore::error::{Diagnosis, Failure};
+use cwp_restore::tree::{display_name, same_tree, TreeFile, STDIO};
+use cwp_restore::{dump, gen, restore};
+use rustix::io::Errno;
 
-use crate::tree::{same_tree, TreeFile};
+const EXAMPLES: &str = "\
+Examples:
+  cwp-restore gen --depth 3 --count 100 --seed 7 > tree.json
+  sudo cwp-restore restore tree.json             # recreate, verify, tear down
+  sudo cwp-restore restore --keep tree.json      # ... and leave it running
+  cwp-restore gen --depth 2 --count 10 | sudo cwp-restore restore -
+  sudo cwp-restore dump --pid 312 > dump.json    # a live tree, from /proc
+  sudo cwp-restore dump --pid 312 | cwp-restore compare - tree.json
+
+A description (tree.json) lists every process, parents first: its pids from
+the tree's top pid namespace down (oldest first), its parent's first pid
+(null for the root), and whether it is the init (pid 1) of a new namespace:
+  { \"format\": \"cwp-tree/1\", \"processes\": [
+    { \"pids\": [1],       \"parent\": null, \"ns_init\": true },
+    { \"pids\": [40],      \"parent\": 1,    \"ns_init\": false },
+    { \"pids\": [41, 1],   \"parent\": 40,   \"ns_init\": true },
+    { \"pids\": [42, 300], \"parent\": 41,   \"ns_init\": false } ] }
+
+A path of '-' is standard input (restore, compare) or output (dump, gen -o).
+Errors read 'error: ENAME: what happened', then 'hint: what to do'.
+Exit status: 0 on success, 1 on failure; compare: 0 same, 1 different,
+2 trouble (as diff(1)).";
 
 #[derive(Parser)]
 #[command(
     version,
-    about = "Dump and restore process trees with their pids in nested pid namespaces"
+    about = "Dump and restore process trees with their pids in nested pid namespaces",
+    after_help = EXAMPLES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -84,18 +52,31 @@ struct Cli {
 enum Command {
     /// Describe the live tree of a process (pids at every level, parents,
     /// namespace inits) as JSON.
+    #[command(after_help = "Examples:
+  sudo cwp-restore dump --pid 312 > tree.json
+  sudo cwp-restore dump --pid 312 -o tree.json
+  sudo cwp-restore dump --pid 312 | cwp-restore compare - tree.json")]
     Dump {
         /// The tree's root, as a pid of this /proc.
         #[arg(long)]
-        pid: libc::pid_t,
-        /// Write here instead of stdout.
+        pid: RawPid,
+        /// Write here instead of stdout ('-': stdout).
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
     /// Recreate a described tree in fresh nested pid namespaces, verify it
     /// from /proc and tear it down.
+    ///
+    /// Before it creates anything it checks what it can: the kernel's
+    /// call, a /proc of its own pid namespace, CAP_SYS_ADMIN, the nesting
+    /// depth below its own level, the namespace limit, and every pid below
+    /// pid_max.
+    #[command(after_help = "Examples:
+  sudo cwp-restore restore tree.json
+  sudo cwp-restore restore --keep -v tree.json
+  cwp-restore gen --depth 3 --count 500 | sudo cwp-restore restore -")]
     Restore {
-        /// The description (from dump or gen).
+        /// The description (from dump or gen); '-' reads standard input.
         file: PathBuf,
         /// Leave the restored tree running (its processes just wait).
         #[arg(long)]
@@ -106,8 +87,16 @@ enum Command {
         /// List every verified process.
         #[arg(short, long)]
         verbose: bool,
+        /// Skip the checks made before creating anything (capability,
+        /// depth, namespace limit, pid_max) and let the kernel refuse
+        /// half-way: for testing that a failure leaves nothing behind.
+        #[arg(long)]
+        no_precheck: bool,
     },
     /// Generate a synthetic tree with nested pid namespaces and chosen pids.
+    #[command(after_help = "Examples:
+  cwp-restore gen --depth 3 --count 100 --seed 7 > tree.json
+  cwp-restore gen --depth 32 --count 40 --fanout 1 -o deep.json")]
     Gen {
         /// Pid namespace levels, the tree's top one included.
         #[arg(long, default_value_t = 3)]
@@ -123,54 +112,78 @@ enum Command {
         fanout: usize,
         /// Largest pid to choose (keep it below the kernel's pid_max).
         #[arg(long, default_value_t = 32767)]
-        max_pid: libc::pid_t,
-        /// Write here instead of stdout.
+        max_pid: RawPid,
+        /// Write here instead of stdout ('-': stdout).
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
     /// Tell whether two descriptions have the same pids, parents and inits.
+    ///
+    /// Exits 0 when they do, 1 when they differ (the differences on
+    /// stdout), 2 on trouble (as diff does).
+    #[command(after_help = "Examples:
+  cwp-restore compare a.json b.json && echo same
+  sudo cwp-restore dump --pid 312 | cwp-restore compare - tree.json")]
     Compare {
-        /// First description.
+        /// First description ('-': standard input).
         a: PathBuf,
-        /// Second description.
+        /// Second description ('-': standard input).
         b: PathBuf,
     },
 }
 
-fn write_json(file: &TreeFile, output: Option<&PathBuf>) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(file).context("cannot encode the tree")?;
-    text.push('\n');
-    match output {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-        }
-        None => std::io::stdout()
-            .write_all(text.as_bytes())
-            .context("cannot write to stdout"),
+/// How a command ended, when it did not fail.
+enum Outcome {
+    /// Done; for compare: the same tree.
+    Done,
+    /// compare: different trees.
+    Different,
+}
+
+/// Writes `text` to stdout. A reader that has gone (EPIPE: `... | head`)
+/// ends the output quietly, as SIGPIPE would end other tools.
+fn print_out(text: &str) -> Result<()> {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e).context("cannot write to stdout"),
+        _ => Ok(()),
     }
 }
 
-fn read_file(path: &PathBuf) -> Result<TreeFile> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a tree description", path.display()))
+fn write_json(file: &TreeFile, output: Option<&Path>) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(file).context("cannot encode the tree")?;
+    text.push('\n');
+    match output {
+        Some(path) if path != Path::new(STDIO) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        _ => print_out(&text),
+    }
 }
 
-fn run(cli: Cli) -> Result<bool> {
+fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
-        Command::Dump { pid, output } => write_json(&dump::dump(pid)?, output.as_ref())?,
+        Command::Dump { pid, output } => {
+            let pid = pid_from_raw(pid)
+                .ok_or_else(|| Failure::new(Errno::INVAL, format!("{pid} is not a pid")))?;
+            write_json(&dump::dump(pid)?, output.as_deref())?;
+        }
         Command::Restore {
             file,
             keep,
             timeout,
             verbose,
+            no_precheck,
         } => {
             let tree = TreeFile::load(&file)?;
             let opts = restore::Options {
                 keep,
                 stall_timeout: Duration::from_secs(timeout),
                 verbose,
+                precheck: !no_precheck,
             };
             restore::restore(&tree, opts)?;
         }
@@ -189,34 +202,60 @@ fn run(cli: Cli) -> Result<bool> {
                 max_pid,
                 seed,
             };
-            write_json(&gen::generate(shape)?, output.as_ref())?;
+            let file = gen::generate(shape).map_err(|e| {
+                Failure::new(Errno::INVAL, format!("cannot generate: {e:#}")).hint(
+                    "choose a shape that fits: --depth 1..=32, --count at least the \
+                     namespace inits (1 + fanout + fanout^2 + ... below depth), --max-pid \
+                     well above --count",
+                )
+            })?;
+            write_json(&file, output.as_deref())?;
         }
         Command::Compare { a, b } => {
-            let diffs = same_tree(&read_file(&a)?, &read_file(&b)?);
-            if !diffs.is_empty() {
-                for d in &diffs {
-                    println!("{d}");
-                }
-                return Ok(false);
+            if a == Path::new(STDIO) && b == Path::new(STDIO) {
+                return Err(Failure::new(
+                    Errno::INVAL,
+                    "only one of the two descriptions can be standard input ('-')",
+                )
+                .hint("compare standard input with a file: cwp-restore compare - tree.json")
+                .into());
             }
-            println!("same tree");
+            let (ta, tb) = (TreeFile::load(&a)?, TreeFile::load(&b)?);
+            let diffs = same_tree(&ta.file, &tb.file);
+            if !diffs.is_empty() {
+                let mut text = format!(
+                    "different trees: {} and {} differ in {} processes\n",
+                    display_name(&a),
+                    display_name(&b),
+                    diffs.len()
+                );
+                for d in &diffs {
+                    text.push_str(d);
+                    text.push('\n');
+                }
+                print_out(&text)?;
+                return Ok(Outcome::Different);
+            }
+            print_out("same tree\n")?;
         }
     }
-    Ok(true)
+    Ok(Outcome::Done)
 }
 
 fn main() -> ExitCode {
-    // Rust ignores SIGPIPE, which turns `cwp-restore ... | head` into a
-    // panic; die of it quietly like other tools (a restore in progress is
-    // torn down by the kernel then, see the design notes).
-    // SAFETY: setting a signal disposition before anything else runs.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    match run(Cli::parse()) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+    let cli = Cli::parse();
+    // compare's trouble is 2, as diff's; the others fail with 1.
+    let trouble = match cli.command {
+        Command::Compare { .. } => 2,
+        _ => 1,
+    };
+    match run(cli) {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Different) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // Standard error may be gone too; nothing more to say then.
+            let _ = writeln!(io::stderr(), "{}", Diagnosis::of(&e));
+            ExitCode::from(trouble)
         }
     }
 }

@@ -1,7 +1,6 @@
 //! The restore plan: who creates whom, with which pid set and flags.
 
-use clone_with_pids::{CloneFlags, PidSet};
-use libc::pid_t;
+use clone_with_pids::{CloneFlags, PidSet, RawPid};
 
 use crate::tree::Tree;
 
@@ -9,7 +8,7 @@ use crate::tree::Tree;
 #[derive(Clone, Debug)]
 pub struct Node {
     /// Pids from the restored top namespace down (as in the description).
-    pub pids: Vec<pid_t>,
+    pub pids: Vec<RawPid>,
     /// Whether it is created with CLONE_NEWPID (pid 1 of a new namespace).
     pub ns_init: bool,
     /// Its creator, `None` for the top (created by the driver).
@@ -91,7 +90,7 @@ impl Plan {
         if self.nodes[n].ns_init {
             CloneFlags::NEWPID
         } else {
-            CloneFlags::EMPTY
+            CloneFlags::empty()
         }
     }
 
@@ -148,7 +147,7 @@ mod tests {
         ]))
         .unwrap();
         let plan = Plan::new(&t);
-        let order: Vec<pid_t> = plan.nodes[0]
+        let order: Vec<RawPid> = plan.nodes[0]
             .children
             .iter()
             .map(|&c| plan.nodes[c].pids[0])

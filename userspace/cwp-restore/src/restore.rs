@@ -2,17 +2,22 @@
 //! restored processes' reports, verifies the tree and tears it down (or
 //! keeps it).
 
-use std::io::{self, IsTerminal, Read, Write};
-use std::os::fd::AsRawFd;
+use std::fmt::Write as _;
+use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context, Result};
-use clone_with_pids::{check_support, clone_with_pids, explain, CloneFlags, ForkResult, PidSet};
-use libc::pid_t;
+use anyhow::{bail, Context, Result};
+use clone_with_pids::process::{has_exited, kill_and_reap};
+use clone_with_pids::{
+    clone_with_pids, explain, AsFd, CloneFlags, ForkResult, Pid, PidSet, RawPid, SIGCHLD,
+};
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use rustix::io::Errno;
 
-use crate::message::{self, Message};
+use crate::error::Failure;
+use crate::message::Message;
 use crate::plan::Plan;
-use crate::procfs;
+use crate::precheck;
 use crate::tree::Tree;
 use crate::verify::{self, Verified};
 use crate::worker::{self, Channels};
@@ -26,28 +31,22 @@ pub struct Options {
     pub stall_timeout: Duration,
     /// Print every verified process.
     pub verbose: bool,
+    /// Check what can be checked before creating anything
+    /// ([`precheck::check`]); without, only the call and /proc are
+    /// checked, and the kernel refuses the rest half-way (which tests the
+    /// teardown).
+    pub precheck: bool,
 }
 
 /// The top of a restored tree, killed with its whole namespace (and
 /// reaped) when dropped: every error path cleans up by returning early.
 struct Top {
-    pid: pid_t,
+    pid: Pid,
 }
 
 impl Top {
-    /// Whether the top has exited (without reaping it).
-    fn has_exited(&self) -> bool {
-        // SAFETY: an all-zero siginfo_t is valid; waitid fills it.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
-        // SAFETY: waitid on our own child with a live siginfo_t.
-        let r = unsafe { libc::waitid(libc::P_PID, self.pid as libc::id_t, &mut info, flags) };
-        // SAFETY: si_pid is set when waitid reported a child.
-        r == 0 && unsafe { info.si_pid() } == self.pid
-    }
-
     /// Keeps the tree: the top stays, no longer tied to us.
-    fn keep(self) -> pid_t {
+    fn keep(self) -> Pid {
         let pid = self.pid;
         std::mem::forget(self);
         pid
@@ -59,22 +58,25 @@ impl Drop for Top {
         // SIGKILL to a namespace's init kills every process of the
         // namespace and of those nested in it; its exit waits until they
         // are all reaped, so once we reap it nothing is left.
-        // SAFETY: kill and waitpid on our own child.
-        unsafe {
-            libc::kill(self.pid, libc::SIGKILL);
-            while libc::waitpid(self.pid, std::ptr::null_mut(), 0) < 0
-                && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted
-            {}
-        }
+        let _ = kill_and_reap(self.pid);
     }
 }
 
+/// Prints a line of the report on stdout. A reader that has gone (EPIPE)
+/// does not stop the restore: it goes on, and tears down as it would.
+fn say(line: &str) {
+    let _ = writeln!(io::stdout(), "{line}");
+}
+
 /// Restores `tree` in a fresh pid namespace below ours, verifies it and
-/// tears it down (or keeps it). Prints a report to stdout, progress to
-/// stderr.
+/// tears it down (or keeps it). Checks first what it can, and creates
+/// nothing when that fails. Prints a report to stdout, progress to stderr.
 pub fn restore(tree: &Tree, opts: Options) -> Result<()> {
-    check_support().map_err(|e| anyhow!("cannot restore: {}", explain(&e)))?;
-    procfs::check_proc_is_ours()?;
+    if opts.precheck {
+        precheck::check(tree)?;
+    } else {
+        precheck::check_runtime()?;
+    }
     let plan = Plan::new(tree);
     let (mut report_rx, report_tx) = io::pipe().context("cannot create a pipe")?;
     let (control_rx, mut control_tx) = io::pipe().context("cannot create a pipe")?;
@@ -84,22 +86,29 @@ pub fn restore(tree: &Tree, opts: Options) -> Result<()> {
     let start = Instant::now();
     // SAFETY: this program never starts a thread, so the child may run
     // any code.
-    let top =
-        match unsafe { clone_with_pids(CloneFlags::NEWPID, Some(libc::SIGCHLD), &PidSet::any()) } {
-            Ok(ForkResult::Child) => {
-                drop(report_rx);
-                drop(control_tx);
-                worker::run_top(
-                    &plan,
-                    Channels {
-                        report: report_tx.as_raw_fd(),
-                        control: control_rx.as_raw_fd(),
-                    },
-                )
+    let top = match unsafe { clone_with_pids(CloneFlags::NEWPID, Some(SIGCHLD), &PidSet::any()) } {
+        Ok(ForkResult::Child) => {
+            drop(report_rx);
+            drop(control_tx);
+            worker::run_top(
+                &plan,
+                Channels {
+                    report: report_tx.as_fd(),
+                    control: control_rx.as_fd(),
+                },
+            )
+        }
+        Ok(ForkResult::Parent { child }) => Top { pid: child },
+        Err(e) => {
+            let errno = e.raw_os_error().unwrap_or(Errno::IO.raw_os_error());
+            return Err(Failure {
+                errno,
+                message: format!("cannot create the restored top namespace: {}", explain(&e)),
+                hint: None,
             }
-            Ok(ForkResult::Parent { child }) => Top { pid: child },
-            Err(e) => bail!("cannot create the restored top namespace: {}", explain(&e)),
-        };
+            .into());
+        }
+    };
     // Ours closed, end of file means every restored process is gone.
     drop(report_tx);
     drop(control_rx);
@@ -113,21 +122,30 @@ pub fn restore(tree: &Tree, opts: Options) -> Result<()> {
             return Err(e.context("restore failed; every process it created was killed and reaped"));
         }
     };
-    print_report(&plan, tree, &verified, elapsed, opts.verbose, top.pid);
+    say(&report(
+        &plan,
+        tree,
+        &verified,
+        elapsed,
+        opts.verbose,
+        top.pid,
+    ));
 
     if opts.keep {
         control_tx
             .write_all(b"D")
             .context("cannot reach the restored top")?;
-        match read_message(&mut report_rx)? {
+        match Message::recv(&mut report_rx).context("cannot read the report pipe")? {
             Some(Message::Detached) => {}
             other => bail!("the restored top did not detach (got {other:?})"),
         }
         let pid = top.keep();
-        println!("kept: the tree stays; 'kill -KILL {pid}' (its top) tears it all down");
+        say(&format!(
+            "kept: the tree stays; 'kill -KILL {pid}' (its top) tears it all down"
+        ));
     } else {
         drop(top);
-        println!("torn down: killed the top namespace's init and reaped every process");
+        say("torn down: killed the top namespace's init and reaped every process");
     }
     Ok(())
 }
@@ -141,20 +159,24 @@ fn collect(rx: &mut io::PipeReader, plan: &Plan, top: &Top, stall: Duration) -> 
     let mut last_news = Instant::now();
     while ready < total {
         if !wait_readable(rx, Duration::from_secs(1))? {
-            if top.has_exited() {
+            if has_exited(top.pid).unwrap_or(true) {
                 bail!(
                     "the restored top exited early; {ready} of {total} processes had been restored"
                 );
             }
             if last_news.elapsed() > stall {
-                bail!(
-                    "no progress for {} s ({ready} of {total} processes restored); giving up",
-                    stall.as_secs()
-                );
+                return Err(Failure::new(
+                    Errno::TIMEDOUT,
+                    format!(
+                        "no progress for {} s ({ready} of {total} processes restored); giving up",
+                        stall.as_secs()
+                    ),
+                )
+                .into());
             }
             continue;
         }
-        match read_message(rx)? {
+        match Message::recv(rx).context("cannot read the report pipe")? {
             Some(Message::Ready(_)) => {
                 ready += 1;
                 last_news = Instant::now();
@@ -162,9 +184,17 @@ fn collect(rx: &mut io::PipeReader, plan: &Plan, top: &Top, stall: Duration) -> 
             }
             Some(Message::Failed(node, errno)) => {
                 progress.done();
-                bail!("{}", describe_failure(plan, node as usize, errno));
+                let node = usize::try_from(node).unwrap_or(usize::MAX);
+                return Err(Failure {
+                    errno,
+                    message: describe_failure(plan, node, errno),
+                    hint: None,
+                }
+                .into());
             }
-            Some(Message::Detached) => bail!("unexpected message from the restored top"),
+            Some(Message::Detached | Message::Done(_)) => {
+                bail!("unexpected message from the restored top")
+            }
             None => bail!("every restored process is gone ({ready} of {total} had been restored)"),
         }
     }
@@ -173,33 +203,15 @@ fn collect(rx: &mut io::PipeReader, plan: &Plan, top: &Top, stall: Duration) -> 
 }
 
 fn wait_readable(rx: &io::PipeReader, timeout: Duration) -> Result<bool> {
-    let mut pfd = libc::pollfd {
-        fd: rx.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
+    let mut fds = [PollFd::new(rx, PollFlags::IN)];
+    let timeout = Timespec {
+        tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
+        tv_nsec: i64::from(timeout.subsec_nanos()),
     };
-    let ms = timeout.as_millis().try_into().unwrap_or(i32::MAX);
-    // SAFETY: polling one live pollfd.
-    let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-    if n < 0 {
-        let e = io::Error::last_os_error();
-        if e.kind() == io::ErrorKind::Interrupted {
-            return Ok(false);
-        }
-        return Err(e).context("poll on the report pipe");
-    }
-    Ok(n > 0)
-}
-
-/// One whole message, or `None` at end of file.
-fn read_message(rx: &mut io::PipeReader) -> Result<Option<Message>> {
-    let mut buf = [0u8; message::SIZE];
-    match rx.read_exact(&mut buf) {
-        Ok(()) => Message::decode(&buf)
-            .map(Some)
-            .context("garbled report from a restored process"),
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
-        Err(e) => Err(e).context("cannot read the report pipe"),
+    match poll(&mut fds, Some(&timeout)) {
+        Ok(n) => Ok(n > 0),
+        Err(Errno::INTR) => Ok(false),
+        Err(e) => Err(io::Error::from(e)).context("poll on the report pipe"),
     }
 }
 
@@ -219,7 +231,7 @@ fn describe_failure(plan: &Plan, node: usize, errno: i32) -> String {
         .parent
         .map(|p| show_pids(&plan.nodes[p].pids))
         .unwrap_or_else(|| "the driver".into());
-    let deep = if errno == libc::ENOSPC {
+    let deep = if errno == Errno::NOSPC.raw_os_error() {
         format!(
             "; the tree needs {} levels below the restoring process's namespace",
             plan.nodes.iter().map(|n| n.pids.len()).max().unwrap_or(0)
@@ -236,7 +248,7 @@ fn describe_failure(plan: &Plan, node: usize, errno: i32) -> String {
 }
 
 /// A pid list, shortened in the middle when long.
-fn show_pids(pids: &[pid_t]) -> String {
+fn show_pids(pids: &[RawPid]) -> String {
     if pids.len() <= 8 {
         return format!("{pids:?}");
     }
@@ -244,16 +256,19 @@ fn show_pids(pids: &[pid_t]) -> String {
     format!("{head:?} ... {tail:?} ({} levels)", pids.len()).replace("] ... [", ", ..., ")
 }
 
-fn print_report(
+/// The report of a verified restore, in lines.
+fn report(
     plan: &Plan,
     tree: &Tree,
     v: &Verified,
     elapsed: Duration,
     verbose: bool,
-    top: pid_t,
-) {
+    top: Pid,
+) -> String {
+    let mut out = String::new();
     let placeholder = plan.nodes[0].described.is_none();
-    println!(
+    let _ = writeln!(
+        out,
         "restored {} processes in {} pid namespaces ({} levels below this one) in {:.2} s{}",
         tree.processes().len(),
         tree.namespace_count(),
@@ -265,26 +280,29 @@ fn print_report(
             ""
         }
     );
-    println!(
+    let _ = write!(
+        out,
         "verified from /proc: all {} processes have their NSpid at every level and their parent",
         v.processes
     );
     for &(head, count) in &v.per_namespace {
         let pids = &plan.nodes[head].pids;
         let noun = if count == 1 { "process" } else { "processes" };
-        println!(
-            "  level {} namespace, init with pids {}: {count} {noun}",
+        let _ = write!(
+            out,
+            "\n  level {} namespace, init with pids {}: {count} {noun}",
             pids.len(),
             show_pids(pids)
         );
     }
     if verbose {
-        println!("top: pid {top} here");
+        let _ = write!(out, "\ntop: pid {top} here");
         for n in &plan.nodes {
             let parent = n.parent.map(|p| plan.nodes[p].pids[0]);
-            println!("  pids {} parent {parent:?} ok", show_pids(&n.pids));
+            let _ = write!(out, "\n  pids {} parent {parent:?} ok", show_pids(&n.pids));
         }
     }
+    out
 }
 
 /// Progress on stderr: a live counter on a terminal, else (or with
@@ -332,7 +350,7 @@ mod tests {
     #[test]
     fn long_pid_lists_are_shortened() {
         assert_eq!(show_pids(&[1, 2, 3]), "[1, 2, 3]");
-        let long: Vec<pid_t> = (1..=10).collect();
+        let long: Vec<RawPid> = (1..=10).collect();
         assert_eq!(show_pids(&long), "[1, 2, 3, ..., 8, 9, 10] (10 levels)");
     }
 }

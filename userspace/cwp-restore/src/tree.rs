@@ -19,10 +19,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use std::io::Read;
+use std::path::Path;
+
 use anyhow::{bail, ensure, Context, Result};
-use clone_with_pids::{MAX_PID_NS_LEVEL, PID_MAX_LIMIT};
-use libc::pid_t;
+use clone_with_pids::{RawPid, MAX_PID_NS_LEVEL, PID_MAX_LIMIT};
+use rustix::io::Errno;
 use serde::{Deserialize, Serialize};
+
+use crate::error::Failure;
 
 /// The `format` every description carries.
 pub const FORMAT: &str = "cwp-tree/1";
@@ -43,9 +48,9 @@ pub struct TreeFile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {
     /// Pid at each level from the tree's top namespace down, oldest first.
-    pub pids: Vec<pid_t>,
+    pub pids: Vec<RawPid>,
     /// The parent's `pids[0]`; `None` for the root.
-    pub parent: Option<pid_t>,
+    pub parent: Option<RawPid>,
     /// Whether the process is pid 1 of its own pid namespace.
     pub ns_init: bool,
     /// The command name, when dumped from a live process.
@@ -53,17 +58,52 @@ pub struct Process {
     pub comm: Option<String>,
     /// `NSpid` as the dumping tool's /proc showed it (every level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dumped_nspid: Option<Vec<pid_t>>,
+    pub dumped_nspid: Option<Vec<RawPid>>,
+}
+
+/// The path that stands for standard input or output.
+pub const STDIO: &str = "-";
+
+/// How a path is named in messages: `-` is standard input.
+pub fn display_name(path: &Path) -> String {
+    if path == Path::new(STDIO) {
+        "standard input".into()
+    } else {
+        path.display().to_string()
+    }
 }
 
 impl TreeFile {
-    /// Reads and checks a description.
-    pub fn load(path: &std::path::Path) -> Result<Tree> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let file: TreeFile = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a tree description", path.display()))?;
-        Tree::new(file).with_context(|| format!("{} cannot be restored", path.display()))
+    /// Reads a description from `path` (`-`: standard input) and checks
+    /// it: every description the tool reads is checked. A description
+    /// that does not parse or breaks the rules is EINVAL.
+    pub fn load(path: &Path) -> Result<Tree> {
+        let name = display_name(path);
+        let text = if path == Path::new(STDIO) {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .with_context(|| format!("cannot read {name}"))?;
+            text
+        } else {
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?
+        };
+        Self::parse(&text, &name)
+    }
+
+    /// Parses and checks the text of a description, named `name` in
+    /// errors.
+    pub fn parse(text: &str, name: &str) -> Result<Tree> {
+        let file: TreeFile = serde_json::from_str(text)
+            .with_context(|| format!("{name} is not a tree description"))?;
+        Tree::new(file).map_err(|e| {
+            Failure::new(Errno::INVAL, format!("{name} cannot be restored: {e:#}"))
+                .hint(
+                    "fix the description: see the format and its rules in 'cwp-restore \
+                     --help'; 'cwp-restore gen' and 'cwp-restore dump' write valid ones",
+                )
+                .into()
+        })
     }
 }
 
@@ -243,7 +283,7 @@ fn assign_namespaces(
 }
 
 fn check_unique_pids(procs: &[Process], namespaces: &[Vec<Namespace>]) -> Result<()> {
-    let mut seen: HashSet<(Namespace, pid_t)> = HashSet::new();
+    let mut seen: HashSet<(Namespace, RawPid)> = HashSet::new();
     for (p, chain) in procs.iter().zip(namespaces) {
         for (level, (&pid, &n)) in p.pids.iter().zip(chain).enumerate() {
             if !seen.insert((n, pid)) {
@@ -280,7 +320,7 @@ pub fn same_tree(a: &TreeFile, b: &TreeFile) -> Vec<String> {
 pub(crate) mod tests {
     use super::*;
 
-    pub(crate) fn proc(pids: &[pid_t], parent: Option<pid_t>) -> Process {
+    pub(crate) fn proc(pids: &[RawPid], parent: Option<RawPid>) -> Process {
         Process {
             pids: pids.to_vec(),
             parent,

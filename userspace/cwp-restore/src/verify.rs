@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use anyhow::{bail, Result};
-use libc::pid_t;
+use anyhow::{bail, Context, Result};
+use clone_with_pids::procfs::{self, Status};
+use clone_with_pids::{Pid, RawPid};
 
 use crate::plan::Plan;
-use crate::procfs::{self, Status};
 
 /// What was found: process count per namespace, keyed by the namespace
 /// init's node.
@@ -23,14 +23,16 @@ pub struct Verified {
 /// [`procfs::check_proc_is_ours`]) and compares the descendants of `top`
 /// with the plan. `NSpid` there starts at our level; the restored levels
 /// follow.
-pub fn verify(plan: &Plan, top: pid_t) -> Result<Verified> {
-    let snapshot = procfs::snapshot()?;
-    let mut children: HashMap<pid_t, Vec<pid_t>> = HashMap::new();
+pub fn verify(plan: &Plan, top: Pid) -> Result<Verified> {
+    let snapshot = procfs::processes().context("cannot read /proc")?;
+    let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
     for (pid, s) in &snapshot {
-        children.entry(s.ppid).or_default().push(*pid);
+        if let Some(ppid) = s.ppid {
+            children.entry(ppid).or_default().push(*pid);
+        }
     }
-    let by_pid: HashMap<pid_t, &Status> = snapshot.iter().map(|(p, s)| (*p, s)).collect();
-    let wanted: HashMap<&[pid_t], usize> = plan
+    let by_pid: HashMap<Pid, &Status> = snapshot.iter().map(|(p, s)| (*p, s)).collect();
+    let wanted: HashMap<&[RawPid], usize> = plan
         .nodes
         .iter()
         .enumerate()

@@ -6,28 +6,35 @@
 //! continues in this same loop with its own node. Nothing here returns:
 //! the processes end when their namespace is torn down.
 
-use std::os::fd::RawFd;
+use std::fs::OpenOptions;
 
-use clone_with_pids::{clone_with_pids, ForkResult};
+use clone_with_pids::process::{exit_now, wait_for_kill};
+use clone_with_pids::{clone_with_pids, BorrowedFd, ForkResult, SIGCHLD};
+use rustix::io::Errno;
+use rustix::process::{set_parent_process_death_signal, Signal};
+use rustix::stdio::{dup2_stderr, dup2_stdin, dup2_stdout};
 
 use crate::message::Message;
 use crate::plan::Plan;
 
 /// Where a restored process talks to the driver.
 #[derive(Clone, Copy, Debug)]
-pub struct Channels {
+pub struct Channels<'a> {
     /// Write end of the report pipe (shared by all restored processes).
-    pub report: RawFd,
+    pub report: BorrowedFd<'a>,
     /// Read end of the control pipe (only the top reads it).
-    pub control: RawFd,
+    pub control: BorrowedFd<'a>,
 }
 
 /// Runs node 0 (the top) and, in the processes it creates, their nodes.
-pub fn run_top(plan: &Plan, channels: Channels) -> ! {
+///
+/// Call it only in a child forked from the single-threaded driver: it
+/// forks in turn, and its children may do anything.
+pub fn run_top(plan: &Plan, channels: Channels<'_>) -> ! {
     // If the driver dies before it tears the tree down, the kernel kills
-    // the top, which takes its whole namespace along.
-    // SAFETY: prctl with integer arguments.
-    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+    // the top, which takes its whole namespace along. (Should this fail,
+    // the top still exits when the control pipe closes.)
+    let _ = set_parent_process_death_signal(Some(Signal::KILL));
     // Restored processes print nothing; they must not keep the driver's
     // terminal or pipes open after it exits (--keep).
     redirect_stdio_to_null();
@@ -35,79 +42,64 @@ pub fn run_top(plan: &Plan, channels: Channels) -> ! {
     let mut me = 0;
     'node: loop {
         for &child in &plan.nodes[me].children {
-            // SAFETY: the driver is single-threaded, so this copy of it may
-            // do anything.
-            match unsafe {
-                clone_with_pids(plan.flags(child), Some(libc::SIGCHLD), &plan.pid_set(child))
-            } {
+            // SAFETY: the driver is single-threaded, and so is this fork of
+            // it, so the new child may do anything.
+            match unsafe { clone_with_pids(plan.flags(child), Some(SIGCHLD), &plan.pid_set(child)) }
+            {
                 Ok(ForkResult::Child) => {
                     me = child;
                     continue 'node;
                 }
                 Ok(ForkResult::Parent { .. }) => {}
                 Err(e) => {
-                    let errno = e.raw_os_error().unwrap_or(libc::EIO);
-                    let _ = Message::Failed(child as u32, errno).send(channels.report);
-                    exit(1);
+                    let errno = e.raw_os_error().unwrap_or(Errno::IO.raw_os_error());
+                    let node = u32::try_from(child).unwrap_or(u32::MAX);
+                    let _ = Message::Failed(node, errno).send(channels.report);
+                    exit_now(1);
                 }
             }
         }
         break;
     }
-    // The driver is gone if this fails (EPIPE, or SIGPIPE kills us first):
-    // leave, and if we are the top, the namespace goes with us.
-    if Message::Ready(me as u32).send(channels.report).is_err() {
-        exit(1);
+    // The driver is gone if this fails (EPIPE: SIGPIPE is ignored, as Rust
+    // programs start with it): leave, and if we are the top, the namespace
+    // goes with us.
+    let node = u32::try_from(me).unwrap_or(u32::MAX);
+    if Message::Ready(node).send(channels.report).is_err() {
+        exit_now(1);
     }
     if me == 0 {
         wait_for_detach(channels);
     }
-    loop {
-        // SAFETY: pause has no arguments; the process waits for SIGKILL.
-        unsafe { libc::pause() };
-    }
+    wait_for_kill()
 }
 
 /// The top waits for the driver's word: 'D' (keep the tree: stop
 /// depending on the driver) or end of file (the driver is gone: exit, which
 /// tears the namespace down).
-fn wait_for_detach(channels: Channels) {
-    let mut byte = 0u8;
-    loop {
-        // SAFETY: reading one byte into a live buffer.
-        let n = unsafe { libc::read(channels.control, (&raw mut byte).cast(), 1) };
-        if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-            continue;
+fn wait_for_detach(channels: Channels<'_>) {
+    let mut byte = [0u8; 1];
+    let word = loop {
+        match rustix::io::read(channels.control, &mut byte) {
+            Err(Errno::INTR) => continue,
+            other => break other,
         }
-        if n == 1 && byte == b'D' {
-            // SAFETY: prctl with integer arguments.
-            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
-            if Message::Detached.send(channels.report).is_ok() {
-                return;
-            }
-        }
-        exit(1);
+    };
+    let detached = matches!(word, Ok(1))
+        && byte[0] == b'D'
+        && set_parent_process_death_signal(None).is_ok()
+        && Message::Detached.send(channels.report).is_ok();
+    if !detached {
+        exit_now(1);
     }
 }
 
+/// Points stdin, stdout and stderr at /dev/null. Failures leave stdio as
+/// it was, which only matters for `--keep`.
 fn redirect_stdio_to_null() {
-    // SAFETY: open/dup2/close on plain descriptors; failures leave stdio
-    // as it was, which only matters for --keep.
-    unsafe {
-        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
-        if null >= 0 {
-            for fd in 0..=2 {
-                libc::dup2(null, fd);
-            }
-            if null > 2 {
-                libc::close(null);
-            }
-        }
+    if let Ok(null) = OpenOptions::new().read(true).write(true).open("/dev/null") {
+        let _ = dup2_stdin(&null);
+        let _ = dup2_stdout(&null);
+        let _ = dup2_stderr(&null);
     }
-}
-
-fn exit(code: i32) -> ! {
-    // SAFETY: _exit skips the driver's exit handlers and stdio buffers,
-    // which belong to the driver.
-    unsafe { libc::_exit(code) }
 }

@@ -19,8 +19,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 
-#include "../kselftest_harness.h"
-#include "clone_with_pids_selftests.h"
+#include "clone_with_pids_harness.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -567,38 +566,36 @@ TEST_F(basic, ebusy_zombie_holds_pid)
 	EXPECT_EQ(0, cwp_release(&c));
 }
 
+/* At level 1: the pid set spans two namespaces. */
+static void ebusy_nothing_leaked(struct __test_metadata *_metadata, int d,
+				 const pid_t *pid0)
+{
+	pid_t pids[] = { *pid0, 1 };
+	struct target_pid_set set = { 2, pids };
+	struct cwp_child c, c2;
+
+	/* Pid 1 of level 1 is this process: level 0 is given back. */
+	EXPECT_EQ(-EBUSY, cwp_clone_err(SIGCHLD, NULL, &set));
+	EXPECT_FALSE(cwp_pid0_in_use(*pid0));
+	pids[1] = 100;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(100, c.pid);
+	cwp_check_nspid(_metadata, &c.rep, pids, 2);
+
+	/* Level 0 in use now (by c): level 1 is given back. */
+	pids[1] = 101;
+	EXPECT_EQ(-EBUSY, cwp_clone_err(SIGCHLD, NULL, &set));
+	pids[0] = 0;
+	ASSERT_EQ(0, cwp_spawn(&c2, SIGCHLD, NULL, &set));
+	EXPECT_EQ(101, c2.pid);
+	cwp_check_nspid(_metadata, &c2.rep, pids, 2);
+	EXPECT_EQ(0, cwp_release(&c2));
+	EXPECT_EQ(0, cwp_release(&c));
+}
+
 TEST_F(basic, ebusy_nothing_leaked)
 {
-	pid_t pid;
-
-	/* One level down: the pid set spans two namespaces. */
-	pid = cwp_fork_nested(1);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pid_t pids[] = { self->pid0, 1 };
-		struct target_pid_set set = { 2, pids };
-		struct cwp_child c, d;
-
-		/* Pid 1 of level 1 is this process: level 0 is given back. */
-		EXPECT_EQ(-EBUSY, cwp_clone_err(SIGCHLD, NULL, &set));
-		EXPECT_FALSE(cwp_pid0_in_use(self->pid0));
-		pids[1] = 100;
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		EXPECT_EQ(100, c.pid);
-		cwp_check_nspid(_metadata, &c.rep, pids, 2);
-
-		/* Level 0 in use now (by c): level 1 is given back. */
-		pids[1] = 101;
-		EXPECT_EQ(-EBUSY, cwp_clone_err(SIGCHLD, NULL, &set));
-		pids[0] = 0;
-		ASSERT_EQ(0, cwp_spawn(&d, SIGCHLD, NULL, &set));
-		EXPECT_EQ(101, d.pid);
-		cwp_check_nspid(_metadata, &d.rep, pids, 2);
-		EXPECT_EQ(0, cwp_release(&d));
-		EXPECT_EQ(0, cwp_release(&c));
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	cwp_run_nested(_metadata, 1, &self->pid0, ebusy_nothing_leaked);
 }
 
 TEST_F(basic, clone_pidfd)
@@ -662,27 +659,26 @@ TEST_F(basic, parent_settid)
 	EXPECT_EQ(0, cwp_release(&c));
 }
 
+/* At level 1, so that the child's tid differs between levels. */
+static void child_settid(struct __test_metadata *_metadata, int d,
+			 const pid_t *pid0)
+{
+	pid_t pids[] = { *pid0, 77 };
+	struct target_pid_set set = { 2, pids };
+	struct cwp_child c;
+
+	/* The child's tid in its own namespace is written. */
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD | CLONE_CHILD_SETTID, NULL,
+			       &set));
+	EXPECT_EQ(77, c.pid);
+	EXPECT_EQ(77, c.rep.ctid);
+	cwp_check_nspid(_metadata, &c.rep, pids, 2);
+	EXPECT_EQ(0, cwp_release(&c));
+}
+
 TEST_F(basic, child_settid)
 {
-	pid_t pid;
-
-	pid = cwp_fork_nested(1);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pid_t pids[] = { self->pid0, 77 };
-		struct target_pid_set set = { 2, pids };
-		struct cwp_child c;
-
-		/* The child's tid in its own namespace is written. */
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD | CLONE_CHILD_SETTID, NULL,
-				       &set));
-		EXPECT_EQ(77, c.pid);
-		EXPECT_EQ(77, c.rep.ctid);
-		cwp_check_nspid(_metadata, &c.rep, pids, 2);
-		EXPECT_EQ(0, cwp_release(&c));
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	cwp_run_nested(_metadata, 1, &self->pid0, child_settid);
 }
 
 /*

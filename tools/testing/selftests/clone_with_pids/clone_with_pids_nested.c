@@ -20,8 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../kselftest_harness.h"
-#include "clone_with_pids_selftests.h"
+#include "clone_with_pids_harness.h"
 
 FIXTURE(levels) {
 	pid_t pid0[3];	/* free pids of the initial pid namespace */
@@ -89,206 +88,196 @@ static void check_own_view(struct __test_metadata *_metadata, pid_t pid)
 	EXPECT_EQ(pid, seen[0]);
 }
 
+static void all_levels_chosen(struct __test_metadata *_metadata, int d,
+			      const pid_t *pid0)
+{
+	pid_t pids[CWP_MAX_PIDS + 1] = { 0 };
+	struct target_pid_set set = { d + 1, pids };
+	struct cwp_child c;
+
+	chosen(pid0, 0, pids, d + 1);
+	set.num_pids = d + 2;
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	set.num_pids = d + 1;
+
+	/* A /proc of this level, to see pids as this caller does. */
+	ASSERT_EQ(0, cwp_mount_private_proc());
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(pids[d], c.pid);
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+	check_own_view(_metadata, c.pid);
+	EXPECT_EQ(0, cwp_release(&c));
+}
+
 TEST_F_TIMEOUT(levels, all_levels_chosen, 60)
 {
-	int d = variant->depth;
-	pid_t pid;
-
-	pid = cwp_fork_nested(d);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pid_t pids[CWP_MAX_PIDS + 1] = { 0 };
-		struct target_pid_set set = { d + 1, pids };
-		struct cwp_child c;
-
-		chosen(self->pid0, 0, pids, d + 1);
-		set.num_pids = d + 2;
-		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
-		set.num_pids = d + 1;
-
-		/* A /proc of this level, to see pids as this caller does. */
-		ASSERT_EQ(0, cwp_mount_private_proc());
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		EXPECT_EQ(pids[d], c.pid);
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
-		check_own_view(_metadata, c.pid);
-		EXPECT_EQ(0, cwp_release(&c));
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	cwp_run_nested(_metadata, variant->depth, self->pid0,
+		       all_levels_chosen);
 	EXPECT_FALSE(cwp_pid0_in_use(self->pid0[0]));
+}
+
+static void holes(struct __test_metadata *_metadata, int d,
+		  const pid_t *pid0)
+{
+	pid_t pids[CWP_MAX_PIDS] = { 0 };
+	struct target_pid_set set = { d + 1, pids };
+	struct cwp_child c;
+	int level;
+
+	/* Every odd level is left to the kernel. */
+	chosen(pid0, 0, pids, d + 1);
+	for (level = 1; level <= d; level += 2)
+		pids[level] = 0;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+	EXPECT_EQ(c.rep.nspid[d], c.pid);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	/* And all of them. */
+	memset(pids, 0, sizeof(pids));
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+	EXPECT_EQ(0, cwp_release(&c));
 }
 
 TEST_F_TIMEOUT(levels, holes, 60)
 {
-	int d = variant->depth;
-	pid_t pid;
+	cwp_run_nested(_metadata, variant->depth, self->pid0,
+		       holes);
+}
 
-	pid = cwp_fork_nested(d);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pid_t pids[CWP_MAX_PIDS] = { 0 };
-		struct target_pid_set set = { d + 1, pids };
-		struct cwp_child c;
-		int level;
+static void fewer_pids_than_levels(struct __test_metadata *_metadata, int d,
+				   const pid_t *pid0)
+{
+	pid_t want[CWP_MAX_PIDS] = { 0 }, pids[CWP_MAX_PIDS];
+	int n = d / 2 + 1;
+	struct target_pid_set set = { n, pids };
+	struct cwp_child c;
 
-		/* Every odd level is left to the kernel. */
-		chosen(self->pid0, 0, pids, d + 1);
-		for (level = 1; level <= d; level += 2)
-			pids[level] = 0;
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
-		EXPECT_EQ(c.rep.nspid[d], c.pid);
-		EXPECT_EQ(0, cwp_release(&c));
+	/* n pids go to the n youngest levels, d + 1 - n to d. */
+	chosen(pid0, 0, want, d + 1);
+	memset(want, 0, (d + 1 - n) * sizeof(pid_t));
+	memcpy(pids, want + d + 1 - n, n * sizeof(pid_t));
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(want[d], c.pid);
+	cwp_check_nspid(_metadata, &c.rep, want, d + 1);
+	EXPECT_EQ(0, cwp_release(&c));
 
-		/* And all of them. */
-		memset(pids, 0, sizeof(pids));
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
-		EXPECT_EQ(0, cwp_release(&c));
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	/* One pid: the caller's own level. */
+	memset(want, 0, sizeof(want));
+	chosen(pid0, 1, pids, d + 1);
+	want[d] = pids[d];
+	pids[0] = pids[d];
+	set.num_pids = 1;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(want[d], c.pid);
+	cwp_check_nspid(_metadata, &c.rep, want, d + 1);
+	EXPECT_EQ(0, cwp_release(&c));
 }
 
 TEST_F_TIMEOUT(levels, fewer_pids_than_levels, 60)
 {
-	int d = variant->depth;
-	pid_t pid;
+	cwp_run_nested(_metadata, variant->depth, self->pid0,
+		       fewer_pids_than_levels);
+}
 
-	pid = cwp_fork_nested(d);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pid_t want[CWP_MAX_PIDS] = { 0 }, pids[CWP_MAX_PIDS];
-		int n = d / 2 + 1;
-		struct target_pid_set set = { n, pids };
-		struct cwp_child c;
+static void clone_newpid(struct __test_metadata *_metadata, int d,
+			 const pid_t *pid0)
+{
+	pid_t pids[CWP_MAX_PIDS + 1] = { 0 };
+	struct target_pid_set set = { d + 1, pids };
+	const unsigned long flags = SIGCHLD | CLONE_NEWPID;
+	struct cwp_child c;
 
-		/* n pids go to the n youngest levels, d + 1 - n to d. */
-		chosen(self->pid0, 0, want, d + 1);
-		memset(want, 0, (d + 1 - n) * sizeof(pid_t));
-		memcpy(pids, want + d + 1 - n, n * sizeof(pid_t));
+	/* The new namespace takes no entry. */
+	chosen(pid0, 0, pids, d + 1);
+	set.num_pids = d + 2;
+	EXPECT_EQ(-EINVAL, cwp_clone_err(flags, NULL, &set));
+	set.num_pids = d + 1;
+
+	if (d == CWP_MAX_LEVEL) {
+		/* No level 33: clone() fails, nothing is kept. */
+		EXPECT_EQ(-ENOSPC, cwp_clone_err(flags, NULL, &set));
 		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		EXPECT_EQ(want[d], c.pid);
-		cwp_check_nspid(_metadata, &c.rep, want, d + 1);
-		EXPECT_EQ(0, cwp_release(&c));
-
-		/* One pid: the caller's own level. */
-		memset(want, 0, sizeof(want));
-		chosen(self->pid0, 1, pids, d + 1);
-		want[d] = pids[d];
-		pids[0] = pids[d];
-		set.num_pids = 1;
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		EXPECT_EQ(want[d], c.pid);
-		cwp_check_nspid(_metadata, &c.rep, want, d + 1);
+		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
 		EXPECT_EQ(0, cwp_release(&c));
 		_exit(0);
 	}
-	EXPECT_EQ(0, cwp_wait(pid));
+
+	ASSERT_EQ(0, cwp_spawn(&c, flags, NULL, &set));
+	EXPECT_EQ(pids[d], c.pid);
+	pids[d + 1] = 1;
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 2);
+	EXPECT_EQ(1, c.rep.getpid);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	/* One pid: still the caller's own level. */
+	pids[0] = pids[d];
+	set.num_pids = 1;
+	ASSERT_EQ(0, cwp_spawn(&c, flags, NULL, &set));
+	EXPECT_EQ(pids[0], c.pid);
+	EXPECT_EQ(pids[0], c.rep.nspid[d]);
+	EXPECT_EQ(d + 2, c.rep.nr);
+	EXPECT_EQ(1, c.rep.getpid);
+	EXPECT_EQ(0, cwp_release(&c));
 }
 
 TEST_F_TIMEOUT(levels, clone_newpid, 60)
 {
-	int d = variant->depth;
-	pid_t pid;
+	cwp_run_nested(_metadata, variant->depth, self->pid0,
+		       clone_newpid);
+}
 
-	pid = cwp_fork_nested(d);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pid_t pids[CWP_MAX_PIDS + 1] = { 0 };
-		struct target_pid_set set = { d + 1, pids };
-		const unsigned long flags = SIGCHLD | CLONE_NEWPID;
-		struct cwp_child c;
+static void unshare_newpid(struct __test_metadata *_metadata, int d,
+			   const pid_t *pid0)
+{
+	pid_t pids[CWP_MAX_PIDS + 2] = { 0 };
+	struct target_pid_set set = { d + 1, pids };
+	struct cwp_child init, c;
 
-		/* The new namespace takes no entry. */
-		chosen(self->pid0, 0, pids, d + 1);
-		set.num_pids = d + 2;
-		EXPECT_EQ(-EINVAL, cwp_clone_err(flags, NULL, &set));
-		set.num_pids = d + 1;
-
-		if (d == CWP_MAX_LEVEL) {
-			/* No level 33: clone() fails, nothing is kept. */
-			EXPECT_EQ(-ENOSPC, cwp_clone_err(flags, NULL, &set));
-			ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-			cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
-			EXPECT_EQ(0, cwp_release(&c));
-			_exit(0);
-		}
-
-		ASSERT_EQ(0, cwp_spawn(&c, flags, NULL, &set));
-		EXPECT_EQ(pids[d], c.pid);
-		pids[d + 1] = 1;
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 2);
-		EXPECT_EQ(1, c.rep.getpid);
-		EXPECT_EQ(0, cwp_release(&c));
-
-		/* One pid: still the caller's own level. */
-		pids[0] = pids[d];
-		set.num_pids = 1;
-		ASSERT_EQ(0, cwp_spawn(&c, flags, NULL, &set));
-		EXPECT_EQ(pids[0], c.pid);
-		EXPECT_EQ(pids[0], c.rep.nspid[d]);
-		EXPECT_EQ(d + 2, c.rep.nr);
-		EXPECT_EQ(1, c.rep.getpid);
-		EXPECT_EQ(0, cwp_release(&c));
+	if (d == CWP_MAX_LEVEL) {
+		EXPECT_EQ(-1, unshare(CLONE_NEWPID));
+		EXPECT_EQ(ENOSPC, errno);
 		_exit(0);
 	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+
+	/* No init yet: the new namespace takes no entry. */
+	chosen(pid0, 0, pids, d + 1);
+	set.num_pids = d + 2;
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	set.num_pids = d + 1;
+	ASSERT_EQ(0, cwp_spawn(&init, SIGCHLD, NULL, &set));
+	EXPECT_EQ(pids[d], init.pid);
+	pids[d + 1] = 1;
+	cwp_check_nspid(_metadata, &init.rep, pids, d + 2);
+
+	/* With an init, it takes one, and is the youngest level. */
+	chosen(pid0, 1, pids, d + 1);
+	pids[d + 1] = 42;
+	set.num_pids = d + 3;
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	set.num_pids = d + 2;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(pids[d], c.pid);
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 2);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	pids[0] = 43;
+	set.num_pids = 1;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(d + 2, c.rep.nr);
+	EXPECT_EQ(43, c.rep.nspid[d + 1]);
+	EXPECT_EQ(43, c.rep.getpid);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	EXPECT_EQ(0, cwp_release(&init));
 }
 
 TEST_F_TIMEOUT(levels, unshare_newpid, 60)
 {
-	int d = variant->depth;
-	pid_t pid;
-
-	pid = cwp_fork_nested(d);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pid_t pids[CWP_MAX_PIDS + 2] = { 0 };
-		struct target_pid_set set = { d + 1, pids };
-		struct cwp_child init, c;
-
-		if (d == CWP_MAX_LEVEL) {
-			EXPECT_EQ(-1, unshare(CLONE_NEWPID));
-			EXPECT_EQ(ENOSPC, errno);
-			_exit(0);
-		}
-		ASSERT_EQ(0, unshare(CLONE_NEWPID));
-
-		/* No init yet: the new namespace takes no entry. */
-		chosen(self->pid0, 0, pids, d + 1);
-		set.num_pids = d + 2;
-		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
-		set.num_pids = d + 1;
-		ASSERT_EQ(0, cwp_spawn(&init, SIGCHLD, NULL, &set));
-		EXPECT_EQ(pids[d], init.pid);
-		pids[d + 1] = 1;
-		cwp_check_nspid(_metadata, &init.rep, pids, d + 2);
-
-		/* With an init, it takes one, and is the youngest level. */
-		chosen(self->pid0, 1, pids, d + 1);
-		pids[d + 1] = 42;
-		set.num_pids = d + 3;
-		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
-		set.num_pids = d + 2;
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		EXPECT_EQ(pids[d], c.pid);
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 2);
-		EXPECT_EQ(0, cwp_release(&c));
-
-		pids[0] = 43;
-		set.num_pids = 1;
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		EXPECT_EQ(d + 2, c.rep.nr);
-		EXPECT_EQ(43, c.rep.nspid[d + 1]);
-		EXPECT_EQ(43, c.rep.getpid);
-		EXPECT_EQ(0, cwp_release(&c));
-
-		EXPECT_EQ(0, cwp_release(&init));
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	cwp_run_nested(_metadata, variant->depth, self->pid0,
+		       unshare_newpid);
 }
 
 TEST_F_TIMEOUT(levels, setns_from_outside, 60)

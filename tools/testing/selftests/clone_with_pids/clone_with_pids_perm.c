@@ -11,90 +11,24 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/capability.h>
 
-#include "../kselftest_harness.h"
-#include "clone_with_pids_selftests.h"
+#include "clone_with_pids_harness.h"
 
-#ifndef CAP_CHECKPOINT_RESTORE
-#define CAP_CHECKPOINT_RESTORE 40
-#endif
-
-#define CAP(cap) (1ULL << (cap))
-#define NOBODY 65534
-
-/* Set the effective and permitted capabilities to @caps. */
-static int set_caps(__u64 caps)
+/* Become nobody with only the capabilities @keep, or fail the test. */
+static void become_nobody(struct __test_metadata *_metadata, __u64 keep)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = { { 0 } };
-
-	data[0].effective = (__u32)caps;
-	data[0].permitted = (__u32)caps;
-	data[1].effective = (__u32)(caps >> 32);
-	data[1].permitted = (__u32)(caps >> 32);
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
-/* The capabilities the caller has, effective ones. */
-static __u64 get_caps(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = { { 0 } };
-
-	if (syscall(SYS_capget, &hdr, data))
-		return 0;
-	return data[0].effective | (__u64)data[1].effective << 32;
-}
-
-/* Become nobody, keeping only the capabilities @keep. */
-static int drop_to_nobody(__u64 keep)
-{
-	/* Keep the permitted set across setresuid(), for capset(). */
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
-		return -errno;
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return -errno;
-	if (set_caps(keep))
-		return -errno;
-	/*
-	 * Changing uid made the process non-dumpable, which makes its
-	 * /proc files root's: it could not write its own uid_map.
-	 */
-	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
-		return -errno;
-	return 0;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	ssize_t len = strlen(text);
-	int fd, ret = 0;
-
-	fd = openat(cwp_proc0, path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
+	ASSERT_EQ(0, cwp_drop_to_nobody(keep));
+	ASSERT_EQ(keep, cwp_caps_get(NULL));
 }
 
 FIXTURE(caps) {
@@ -177,145 +111,134 @@ static void expect_eperm(struct __test_metadata *_metadata, pid_t pid0,
 	EXPECT_TRUE(cwp_no_children());
 }
 
+static void checkpoint_restore_only(struct __test_metadata *_metadata, int d,
+				    const pid_t *pid0)
+{
+	become_nobody(_metadata, CWP_CAP(CAP_CHECKPOINT_RESTORE));
+	expect_success(_metadata, *pid0, d);
+}
+
 TEST_F(caps, checkpoint_restore_only)
 {
-	pid_t pid;
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       checkpoint_restore_only);
+}
 
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		ASSERT_EQ(0, drop_to_nobody(CAP(CAP_CHECKPOINT_RESTORE)));
-		ASSERT_EQ(CAP(CAP_CHECKPOINT_RESTORE), get_caps());
-		expect_success(_metadata, self->pid0, variant->depth);
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+static void sys_admin_only(struct __test_metadata *_metadata, int d,
+			   const pid_t *pid0)
+{
+	become_nobody(_metadata, CWP_CAP(CAP_SYS_ADMIN));
+	expect_success(_metadata, *pid0, d);
 }
 
 TEST_F(caps, sys_admin_only)
 {
-	pid_t pid;
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       sys_admin_only);
+}
 
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		ASSERT_EQ(0, drop_to_nobody(CAP(CAP_SYS_ADMIN)));
-		ASSERT_EQ(CAP(CAP_SYS_ADMIN), get_caps());
-		expect_success(_metadata, self->pid0, variant->depth);
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+static void no_caps_eperm(struct __test_metadata *_metadata, int d,
+			  const pid_t *pid0)
+{
+	become_nobody(_metadata, 0);
+	expect_eperm(_metadata, *pid0, d);
 }
 
 TEST_F(caps, no_caps_eperm)
 {
-	pid_t pid;
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       no_caps_eperm);
+}
 
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		ASSERT_EQ(0, drop_to_nobody(0));
-		ASSERT_EQ(0, get_caps());
-		expect_eperm(_metadata, self->pid0, variant->depth);
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+static void root_without_the_two_caps_eperm(struct __test_metadata *_metadata, int d,
+					    const pid_t *pid0)
+{
+	/* uid 0 and every other capability do not make up for them. */
+	__u64 caps = cwp_caps_get(NULL);
+
+	caps &= ~(CWP_CAP(CAP_SYS_ADMIN) | CWP_CAP(CAP_CHECKPOINT_RESTORE));
+	ASSERT_EQ(0, cwp_caps_set(caps, caps));
+	ASSERT_EQ(0, getuid());
+	expect_eperm(_metadata, *pid0, d);
 }
 
 TEST_F(caps, root_without_the_two_caps_eperm)
 {
-	pid_t pid;
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       root_without_the_two_caps_eperm);
+}
 
-	/* uid 0 and every other capability do not make up for them. */
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		__u64 caps = get_caps();
+static void no_caps_clone_without_pids(struct __test_metadata *_metadata, int d,
+				       const pid_t *pid0)
+{
+	pid_t pids[CWP_MAX_PIDS] = { 0 };
+	struct target_pid_set set = { 0, pids };
+	struct cwp_child c;
 
-		caps &= ~(CAP(CAP_SYS_ADMIN) | CAP(CAP_CHECKPOINT_RESTORE));
-		ASSERT_EQ(0, set_caps(caps));
-		ASSERT_EQ(0, getuid());
-		expect_eperm(_metadata, self->pid0, variant->depth);
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	become_nobody(_metadata, 0);
+
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, NULL));
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	/* All levels left to the kernel need no capability either. */
+	set.num_pids = d + 1;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+	EXPECT_EQ(0, cwp_release(&c));
 }
 
 TEST_F(caps, no_caps_clone_without_pids)
 {
-	pid_t pid;
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       no_caps_clone_without_pids);
+}
 
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int d = variant->depth;
-		pid_t pids[CWP_MAX_PIDS] = { 0 };
-		struct target_pid_set set = { 0, pids };
-		struct cwp_child c;
+static void no_caps_precedence(struct __test_metadata *_metadata, int d,
+			       const pid_t *pid0)
+{
+	pid_t pids[CWP_MAX_PIDS + 1] = { 0 };
+	struct target_pid_set set = { d + 1, pids };
+	pid_t *unmapped;
 
-		ASSERT_EQ(0, drop_to_nobody(0));
+	unmapped = mmap(NULL, getpagesize(), PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(unmapped != MAP_FAILED);
+	become_nobody(_metadata, 0);
 
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, NULL));
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
-		EXPECT_EQ(0, cwp_release(&c));
+	/* The set is checked before the capabilities. */
+	set.num_pids = d + 2;
+	pids[d] = pid_at(*pid0, d);
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	set.num_pids = d + 1;
+	pids[0] = -1;
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	pids[0] = cwp_pid_max;
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	set.target_pids = (pid_t *)-4096L;
+	EXPECT_EQ(-EFAULT, cwp_clone_err(SIGCHLD, NULL, &set));
+	/* The count even before the array is read. */
+	set.num_pids = d + 2;
+	set.target_pids = unmapped;
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	set.num_pids = d + 1;
 
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
-		EXPECT_EQ(0, cwp_release(&c));
-
-		/* All levels left to the kernel need no capability either. */
-		set.num_pids = d + 1;
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
-		EXPECT_EQ(0, cwp_release(&c));
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	/* And the capabilities before whether the pid is free. */
+	set.target_pids = pids;
+	pids[0] = 0;
+	pids[d] = 1;
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	EXPECT_TRUE(cwp_no_children());
 }
 
 TEST_F(caps, no_caps_precedence)
 {
-	pid_t pid;
-
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int d = variant->depth;
-		pid_t pids[CWP_MAX_PIDS + 1] = { 0 };
-		struct target_pid_set set = { d + 1, pids };
-		pid_t *unmapped;
-
-		unmapped = mmap(NULL, getpagesize(), PROT_NONE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		ASSERT_TRUE(unmapped != MAP_FAILED);
-		ASSERT_EQ(0, drop_to_nobody(0));
-
-		/* The set is checked before the capabilities. */
-		set.num_pids = d + 2;
-		pids[d] = pid_at(self->pid0, d);
-		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
-		set.num_pids = d + 1;
-		pids[0] = -1;
-		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
-		pids[0] = cwp_pid_max;
-		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
-		set.target_pids = (pid_t *)-4096L;
-		EXPECT_EQ(-EFAULT, cwp_clone_err(SIGCHLD, NULL, &set));
-		/* The count even before the array is read. */
-		set.num_pids = d + 2;
-		set.target_pids = unmapped;
-		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
-		set.num_pids = d + 1;
-
-		/* And the capabilities before whether the pid is free. */
-		set.target_pids = pids;
-		pids[0] = 0;
-		pids[d] = 1;
-		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
-		EXPECT_TRUE(cwp_no_children());
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       no_caps_precedence);
 }
 
 /* Plain clone(), the system call itself: -errno, or the unwanted pid. */
@@ -349,53 +272,51 @@ static int set_nproc(bool none)
  * fail with EAGAIN (RLIMIT_NPROC 0); without a non-zero pid it is that
  * EAGAIN, exactly as for clone().
  */
+static void no_caps_eperm_before_eagain(struct __test_metadata *_metadata, int d,
+					const pid_t *pid0)
+{
+	int level;
+	pid_t pids[CWP_MAX_PIDS] = { 0 };
+	struct target_pid_set set = { d + 1, pids };
+
+	become_nobody(_metadata, 0);
+	ASSERT_EQ(0, set_nproc(true));
+
+	/* The limit is effective. */
+	EXPECT_EQ(-EAGAIN, clone_err(SIGCHLD));
+	EXPECT_EQ(-EAGAIN, cwp_clone_err(SIGCHLD, NULL, NULL));
+	EXPECT_EQ(-EAGAIN, cwp_clone_err(SIGCHLD, NULL, &set));
+
+	/* A pid at any one level, or at all of them: EPERM first. */
+	for (level = 0; level <= d; level++) {
+		memset(pids, 0, sizeof(pids));
+		pids[level] = pid_at(*pid0, level);
+		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set))
+			TH_LOG("pid chosen at level %d", level);
+	}
+	for (level = 0; level <= d; level++)
+		pids[level] = pid_at(*pid0, level);
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	/*
+	 * Even a pid in use: pid 1 of this process's namespace (its
+	 * init, or this process itself), and this process's own pid.
+	 */
+	memset(pids, 0, sizeof(pids));
+	pids[d] = 1;
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	pids[0] = getpid();
+	set.num_pids = 1;
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	pids[0] = 1;
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	EXPECT_TRUE(cwp_no_children());
+	EXPECT_FALSE(cwp_pid0_in_use(*pid0));
+}
+
 TEST_F(caps, no_caps_eperm_before_eagain)
 {
-	pid_t pid;
-
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int d = variant->depth, level;
-		pid_t pids[CWP_MAX_PIDS] = { 0 };
-		struct target_pid_set set = { d + 1, pids };
-
-		ASSERT_EQ(0, drop_to_nobody(0));
-		ASSERT_EQ(0, get_caps());
-		ASSERT_EQ(0, set_nproc(true));
-
-		/* The limit is effective. */
-		EXPECT_EQ(-EAGAIN, clone_err(SIGCHLD));
-		EXPECT_EQ(-EAGAIN, cwp_clone_err(SIGCHLD, NULL, NULL));
-		EXPECT_EQ(-EAGAIN, cwp_clone_err(SIGCHLD, NULL, &set));
-
-		/* A pid at any one level, or at all of them: EPERM first. */
-		for (level = 0; level <= d; level++) {
-			memset(pids, 0, sizeof(pids));
-			pids[level] = pid_at(self->pid0, level);
-			EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set))
-				TH_LOG("pid chosen at level %d", level);
-		}
-		for (level = 0; level <= d; level++)
-			pids[level] = pid_at(self->pid0, level);
-		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
-		/*
-		 * Even a pid in use: pid 1 of this process's namespace (its
-		 * init, or this process itself), and this process's own pid.
-		 */
-		memset(pids, 0, sizeof(pids));
-		pids[d] = 1;
-		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
-		pids[0] = getpid();
-		set.num_pids = 1;
-		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
-		pids[0] = 1;
-		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
-		EXPECT_TRUE(cwp_no_children());
-		EXPECT_FALSE(cwp_pid0_in_use(self->pid0));
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       no_caps_eperm_before_eagain);
 }
 
 /*
@@ -403,65 +324,61 @@ TEST_F(caps, no_caps_eperm_before_eagain)
  * the check passes and the call then fails as clone() would, with
  * EAGAIN, keeping nothing; under the old limit the same set succeeds.
  */
+static void checkpoint_restore_then_eagain(struct __test_metadata *_metadata, int d,
+					   const pid_t *pid0)
+{
+	int level;
+	pid_t pids[CWP_MAX_PIDS] = { 0 };
+	struct target_pid_set set = { d + 1, pids };
+
+	become_nobody(_metadata, CWP_CAP(CAP_CHECKPOINT_RESTORE));
+	ASSERT_EQ(0, set_nproc(true));
+
+	for (level = 0; level <= d; level++)
+		pids[level] = pid_at(*pid0, level);
+	EXPECT_EQ(-EAGAIN, clone_err(SIGCHLD));
+	EXPECT_EQ(-EAGAIN, cwp_clone_err(SIGCHLD, NULL, &set));
+	EXPECT_TRUE(cwp_no_children());
+	EXPECT_FALSE(cwp_pid0_in_use(*pid0));
+
+	ASSERT_EQ(0, set_nproc(false));
+	expect_success(_metadata, *pid0, d);
+}
+
 TEST_F(caps, checkpoint_restore_then_eagain)
 {
-	pid_t pid;
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       checkpoint_restore_then_eagain);
+}
 
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int d = variant->depth, level;
-		pid_t pids[CWP_MAX_PIDS] = { 0 };
-		struct target_pid_set set = { d + 1, pids };
+static void newuser_in_same_call_does_not_count(struct __test_metadata *_metadata, int d,
+						const pid_t *pid0)
+{
+	pid_t pids[CWP_MAX_PIDS] = { 0 };
+	struct target_pid_set set = { d + 1, pids };
+	int ret;
 
-		ASSERT_EQ(0, drop_to_nobody(CAP(CAP_CHECKPOINT_RESTORE)));
-		ASSERT_EQ(CAP(CAP_CHECKPOINT_RESTORE), get_caps());
-		ASSERT_EQ(0, set_nproc(true));
-
-		for (level = 0; level <= d; level++)
-			pids[level] = pid_at(self->pid0, level);
-		EXPECT_EQ(-EAGAIN, clone_err(SIGCHLD));
-		EXPECT_EQ(-EAGAIN, cwp_clone_err(SIGCHLD, NULL, &set));
-		EXPECT_TRUE(cwp_no_children());
-		EXPECT_FALSE(cwp_pid0_in_use(self->pid0));
-
-		ASSERT_EQ(0, set_nproc(false));
-		expect_success(_metadata, self->pid0, d);
+	become_nobody(_metadata, 0);
+	/* Is CLONE_NEWUSER allowed to nobody at all? */
+	ret = cwp_clone(SIGCHLD | CLONE_NEWUSER, NULL);
+	if (ret == 0)
 		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	if (ret < 0)
+		SKIP(_exit(0), "unprivileged CLONE_NEWUSER: %s",
+		     strerror(errno));
+	EXPECT_EQ(0, cwp_wait(ret));
+
+	/* The capabilities are the caller's, not the child's. */
+	pids[d] = pid_at(*pid0, d);
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD | CLONE_NEWUSER, NULL,
+					&set));
+	EXPECT_TRUE(cwp_no_children());
 }
 
 TEST_F(caps, newuser_in_same_call_does_not_count)
 {
-	pid_t pid;
-
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int d = variant->depth;
-		pid_t pids[CWP_MAX_PIDS] = { 0 };
-		struct target_pid_set set = { d + 1, pids };
-		int ret;
-
-		ASSERT_EQ(0, drop_to_nobody(0));
-		/* Is CLONE_NEWUSER allowed to nobody at all? */
-		ret = cwp_clone(SIGCHLD | CLONE_NEWUSER, NULL);
-		if (ret == 0)
-			_exit(0);
-		if (ret < 0)
-			SKIP(_exit(0), "unprivileged CLONE_NEWUSER: %s",
-			     strerror(errno));
-		EXPECT_EQ(0, cwp_wait(ret));
-
-		/* The capabilities are the caller's, not the child's. */
-		pids[d] = pid_at(self->pid0, d);
-		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD | CLONE_NEWUSER, NULL,
-						&set));
-		EXPECT_TRUE(cwp_no_children());
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       newuser_in_same_call_does_not_count);
 }
 
 /* @set_tid for clone3(), youngest level first: pid_at() of levels 0..d. */
@@ -481,65 +398,60 @@ static void fill_set_tid(pid_t *set_tid, pid_t pid0, int d)
  * skips where that fails; here capset(2) is called directly, for 64-bit
  * and ia32 callers alike.
  */
+static void clone3_set_tid_no_caps_eperm(struct __test_metadata *_metadata, int d,
+					 const pid_t *pid0)
+{
+	pid_t set_tid[CWP_MAX_PIDS];
+
+	become_nobody(_metadata, 0);
+	ASSERT_EQ(CWP_NOBODY, geteuid());
+	fill_set_tid(set_tid, *pid0, d);
+	/* The youngest level only, then every level. */
+	EXPECT_EQ(-EPERM, cwp_clone3_err(set_tid, 1));
+	EXPECT_EQ(-EPERM, cwp_clone3_err(set_tid, d + 1));
+	EXPECT_TRUE(cwp_no_children());
+	EXPECT_FALSE(cwp_pid0_in_use(*pid0));
+}
+
 TEST_F(caps, clone3_set_tid_no_caps_eperm)
 {
-	pid_t pid;
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       clone3_set_tid_no_caps_eperm);
+}
 
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int d = variant->depth;
-		pid_t set_tid[CWP_MAX_PIDS];
+static void clone3_set_tid_checkpoint_restore_only(struct __test_metadata *_metadata, int d,
+						   const pid_t *pid0)
+{
+	int level;
+	pid_t pids[CWP_MAX_PIDS] = { 0 };
+	pid_t set_tid[CWP_MAX_PIDS];
+	struct cwp_child c;
 
-		ASSERT_EQ(0, drop_to_nobody(0));
-		ASSERT_EQ(0, get_caps());
-		ASSERT_EQ(NOBODY, geteuid());
-		fill_set_tid(set_tid, self->pid0, d);
-		/* The youngest level only, then every level. */
-		EXPECT_EQ(-EPERM, cwp_clone3_err(set_tid, 1));
-		EXPECT_EQ(-EPERM, cwp_clone3_err(set_tid, d + 1));
-		EXPECT_TRUE(cwp_no_children());
-		EXPECT_FALSE(cwp_pid0_in_use(self->pid0));
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	become_nobody(_metadata, CWP_CAP(CAP_CHECKPOINT_RESTORE));
+	ASSERT_EQ(CWP_NOBODY, geteuid());
+
+	/* Every level: exactly those pids, from level 0 down. */
+	for (level = 0; level <= d; level++)
+		pids[level] = pid_at(*pid0, level);
+	fill_set_tid(set_tid, *pid0, d);
+	ASSERT_EQ(0, cwp_spawn_clone3(&c, set_tid, d + 1));
+	EXPECT_EQ(pids[d], c.pid);
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	/* The youngest level only: the older ones are the kernel's. */
+	memset(pids, 0, sizeof(pids));
+	pids[d] = pid_at(*pid0, d);
+	ASSERT_EQ(0, cwp_spawn_clone3(&c, set_tid, 1));
+	EXPECT_EQ(pids[d], c.pid);
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
+	EXPECT_EQ(0, cwp_release(&c));
 }
 
 TEST_F(caps, clone3_set_tid_checkpoint_restore_only)
 {
-	pid_t pid;
-
-	pid = cwp_fork_nested(variant->depth);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int d = variant->depth, level;
-		pid_t pids[CWP_MAX_PIDS] = { 0 };
-		pid_t set_tid[CWP_MAX_PIDS];
-		struct cwp_child c;
-
-		ASSERT_EQ(0, drop_to_nobody(CAP(CAP_CHECKPOINT_RESTORE)));
-		ASSERT_EQ(CAP(CAP_CHECKPOINT_RESTORE), get_caps());
-		ASSERT_EQ(NOBODY, geteuid());
-
-		/* Every level: exactly those pids, from level 0 down. */
-		for (level = 0; level <= d; level++)
-			pids[level] = pid_at(self->pid0, level);
-		fill_set_tid(set_tid, self->pid0, d);
-		ASSERT_EQ(0, cwp_spawn_clone3(&c, set_tid, d + 1));
-		EXPECT_EQ(pids[d], c.pid);
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
-		EXPECT_EQ(0, cwp_release(&c));
-
-		/* The youngest level only: the older ones are the kernel's. */
-		memset(pids, 0, sizeof(pids));
-		pids[d] = pid_at(self->pid0, d);
-		ASSERT_EQ(0, cwp_spawn_clone3(&c, set_tid, 1));
-		EXPECT_EQ(pids[d], c.pid);
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 1);
-		EXPECT_EQ(0, cwp_release(&c));
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       clone3_set_tid_checkpoint_restore_only);
 }
 
 FIXTURE(userns) {
@@ -597,80 +509,75 @@ static void owner_inside(struct __test_metadata *_metadata, pid_t pid0,
 	EXPECT_TRUE(cwp_no_children());
 }
 
-TEST_F(userns, owner_chooses_only_own_levels)
+static void owner_chooses_only_own_levels(struct __test_metadata *_metadata, int d,
+					  const pid_t *pid0)
 {
-	int d = variant->depth;
-	pid_t pid;
+	pid_t pids[CWP_MAX_PIDS] = { 0 };
+	struct target_pid_set set = { d + 1, pids };
+	pid_t outer = d ? 151 : *pid0;
+	struct cwp_child c;
+	char byte = 0;
+	int hold[2];
+	pid_t init;
 
-	pid = cwp_fork_nested(d);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pid_t pids[CWP_MAX_PIDS] = { 0 };
-		struct target_pid_set set = { d + 1, pids };
-		pid_t outer = d ? 151 : self->pid0;
-		struct cwp_child c;
-		char map[32], byte = 0;
-		int hold[2];
-		pid_t init;
+	become_nobody(_metadata, 0);
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID))
+		SKIP(_exit(0), "unprivileged user namespaces: %s",
+		     strerror(errno));
+	ASSERT_EQ(0, cwp_map_root_to_nobody());
 
-		ASSERT_EQ(0, drop_to_nobody(0));
-		if (unshare(CLONE_NEWUSER | CLONE_NEWPID))
-			SKIP(_exit(0), "unprivileged user namespaces: %s",
-			     strerror(errno));
-		snprintf(map, sizeof(map), "0 %d 1", NOBODY);
-		ASSERT_EQ(0, write_file("self/uid_map", map));
-		ASSERT_EQ(0, write_file("self/setgroups", "deny"));
-		ASSERT_EQ(0, write_file("self/gid_map", map));
-
-		/*
-		 * No init yet, so levels 0 to d: none ours. The parent's
-		 * level is refused, an all-zero set makes the init.
-		 */
-		pids[d] = outer;
-		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
-		pids[d] = 0;
-		ASSERT_EQ(0, pipe(hold));
-		init = cwp_clone(SIGCHLD, &set);
-		if (init == 0) {
-			owner_inside(_metadata, self->pid0, d);
-			/* The namespace ends with its init: wait for the owner. */
-			ASSERT_EQ(1, read(hold[0], &byte, 1));
-			_exit(0);
-		}
-		ASSERT_LT(0, init);
-
-		/* The init is there: level d + 1 now takes an entry. */
-		set.num_pids = d + 2;
-		pids[d + 1] = 42;
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		cwp_check_nspid(_metadata, &c.rep, pids, d + 2);
-		EXPECT_EQ(42, c.rep.getpid);
-		EXPECT_EQ(0, cwp_release(&c));
-
-		pids[0] = 43;
-		set.num_pids = 1;
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		EXPECT_EQ(43, c.rep.getpid);
-		EXPECT_EQ(d + 2, c.rep.nr);
-		EXPECT_EQ(0, cwp_release(&c));
-
-		/* Every level is checked before anything is done ... */
-		memset(pids, 0, sizeof(pids));
-		set.num_pids = d + 2;
-		pids[d] = outer;
-		pids[d + 1] = 44;
-		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
-		/* ... so 44 was not taken. */
-		pids[d] = 0;
-		ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
-		EXPECT_EQ(44, c.rep.getpid);
-		EXPECT_EQ(0, cwp_release(&c));
-
-		ASSERT_EQ(1, write(hold[1], &byte, 1));
-		EXPECT_EQ(0, cwp_wait(init));
+	/*
+	 * No init yet, so levels 0 to d: none ours. The parent's
+	 * level is refused, an all-zero set makes the init.
+	 */
+	pids[d] = outer;
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	pids[d] = 0;
+	ASSERT_EQ(0, pipe(hold));
+	init = cwp_clone(SIGCHLD, &set);
+	if (init == 0) {
+		owner_inside(_metadata, *pid0, d);
+		/* The namespace ends with its init: wait for the owner. */
+		ASSERT_EQ(1, read(hold[0], &byte, 1));
 		_exit(0);
 	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	ASSERT_LT(0, init);
+
+	/* The init is there: level d + 1 now takes an entry. */
+	set.num_pids = d + 2;
+	pids[d + 1] = 42;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	cwp_check_nspid(_metadata, &c.rep, pids, d + 2);
+	EXPECT_EQ(42, c.rep.getpid);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	pids[0] = 43;
+	set.num_pids = 1;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(43, c.rep.getpid);
+	EXPECT_EQ(d + 2, c.rep.nr);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	/* Every level is checked before anything is done ... */
+	memset(pids, 0, sizeof(pids));
+	set.num_pids = d + 2;
+	pids[d] = outer;
+	pids[d + 1] = 44;
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	/* ... so 44 was not taken. */
+	pids[d] = 0;
+	ASSERT_EQ(0, cwp_spawn(&c, SIGCHLD, NULL, &set));
+	EXPECT_EQ(44, c.rep.getpid);
+	EXPECT_EQ(0, cwp_release(&c));
+
+	ASSERT_EQ(1, write(hold[1], &byte, 1));
+	EXPECT_EQ(0, cwp_wait(init));
+}
+
+TEST_F(userns, owner_chooses_only_own_levels)
+{
+	cwp_run_nested(_metadata, variant->depth, &self->pid0,
+		       owner_chooses_only_own_levels);
 }
 
 /*
@@ -685,19 +592,8 @@ TEST_F(userns, owner_chooses_only_own_levels)
 /* Write @value to /proc/sys/kernel/pid_max: 0 or -errno. */
 static int set_pid_max(int value)
 {
-	char text[16];
-	int fd, ret = 0;
-	ssize_t len;
-
-	/* Not cwp_proc0: this also runs in the harness' process. */
-	fd = open("/proc/sys/kernel/pid_max", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(text, sizeof(text), "%d", value);
-	if (write(fd, text, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
+	/* Not relative to cwp_proc0: this also runs in the harness' process. */
+	return cwp_write_file("/proc/sys/kernel/pid_max", "%d", value);
 }
 
 FIXTURE(pid_max) {
@@ -763,32 +659,29 @@ TEST_F(pid_max, lowered)
 	EXPECT_EQ(0, cwp_wait(pid));
 }
 
+static void lowered_einval_before_eperm(struct __test_metadata *_metadata,
+					int d, const pid_t *pid0)
+{
+	pid_t pids[] = { 0, LOW_PID_MAX };
+	struct target_pid_set set = { 2, pids };
+
+	become_nobody(_metadata, 0);
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	pids[0] = LOW_PID_MAX;
+	pids[1] = 0;
+	EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
+	/* Below the limit, the pid is allowed: now it is EPERM. */
+	pids[0] = LOW_PID_MAX - 1;
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	pids[0] = 0;
+	pids[1] = LOW_PID_MAX - 1;
+	EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
+	EXPECT_TRUE(cwp_no_children());
+}
+
 TEST_F(pid_max, lowered_einval_before_eperm)
 {
-	pid_t pid;
-
-	pid = cwp_fork_nested(1);
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pid_t pids[] = { 0, LOW_PID_MAX };
-		struct target_pid_set set = { 2, pids };
-
-		ASSERT_EQ(0, drop_to_nobody(0));
-		ASSERT_EQ(0, get_caps());
-		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
-		pids[0] = LOW_PID_MAX;
-		pids[1] = 0;
-		EXPECT_EQ(-EINVAL, cwp_clone_err(SIGCHLD, NULL, &set));
-		/* Below the limit, the pid is allowed: now it is EPERM. */
-		pids[0] = LOW_PID_MAX - 1;
-		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
-		pids[0] = 0;
-		pids[1] = LOW_PID_MAX - 1;
-		EXPECT_EQ(-EPERM, cwp_clone_err(SIGCHLD, NULL, &set));
-		EXPECT_TRUE(cwp_no_children());
-		_exit(0);
-	}
-	EXPECT_EQ(0, cwp_wait(pid));
+	cwp_run_nested(_metadata, 1, NULL, lowered_einval_before_eperm);
 }
 
 TEST_HARNESS_MAIN

@@ -17,8 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../kselftest_harness.h"
-#include "clone_with_pids_selftests.h"
+#include "clone_with_pids_harness.h"
 
 #define RACERS 8
 #define ROUNDS 8
@@ -128,25 +127,21 @@ static void racer(struct target_pid_set *set, int go, int done, int hold,
 	_exit(pid > 0 ? cwp_wait(pid) : 0);
 }
 
-static void race_round(struct __test_metadata *_metadata,
-		       const pid_t *pid0, int depth, enum mode mode,
-		       struct result *res)
+/*
+ * Fork one racer for each of the RACERS sets, all waiting for go[1] to be
+ * closed; the caller keeps go[1], done[0] and hold[1].
+ */
+static void start_racers(struct __test_metadata *_metadata,
+			 struct target_pid_set *sets, struct result *res,
+			 pid_t *racers, int go[2], int done[2], int hold[2])
 {
-	int go[2], done[2], hold[2], i, winner = -1, busy = 0;
-	pid_t pids[RACERS][2], racers[RACERS];
-	struct target_pid_set sets[RACERS], set;
-	int nr = depth + 1;
-	char bytes[RACERS + 1];
-	struct cwp_child c;
+	int i;
 
 	memset(res, 0, RACERS * sizeof(*res));
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(done));
 	ASSERT_EQ(0, pipe(hold));
 	for (i = 0; i < RACERS; i++) {
-		racer_set(pid0, depth, mode, i, pids[i]);
-		sets[i].num_pids = nr;
-		sets[i].target_pids = pids[i];
 		res[i].ret = -2;
 		racers[i] = fork();
 		ASSERT_LE(0, racers[i]);
@@ -160,6 +155,25 @@ static void race_round(struct __test_metadata *_metadata,
 	close(go[0]);
 	close(done[1]);
 	close(hold[0]);
+}
+
+static void race_round(struct __test_metadata *_metadata,
+		       const pid_t *pid0, int depth, enum mode mode,
+		       struct result *res)
+{
+	int go[2], done[2], hold[2], i, winner = -1, busy = 0;
+	pid_t pids[RACERS][2], racers[RACERS];
+	struct target_pid_set sets[RACERS], set;
+	int nr = depth + 1;
+	char bytes[RACERS + 1];
+	struct cwp_child c;
+
+	for (i = 0; i < RACERS; i++) {
+		racer_set(pid0, depth, mode, i, pids[i]);
+		sets[i].num_pids = nr;
+		sets[i].target_pids = pids[i];
+	}
+	start_racers(_metadata, sets, res, racers, go, done, hold);
 
 	/* Off they go: all of them see the end of the pipe at once. */
 	close(go[1]);
@@ -358,29 +372,14 @@ static void loser_round(struct __test_metadata *_metadata, pid_t busy,
 	char bytes[1];
 	struct cwp_child c;
 
-	memset(res, 0, RACERS * sizeof(*res));
-	ASSERT_EQ(0, pipe(go));
-	ASSERT_EQ(0, pipe(done));
-	ASSERT_EQ(0, pipe(hold));
 	for (i = 0; i < RACERS; i++) {
 		pids[i][0] = i % 2 ? busy : 0;
 		pids[i][1] = CONTENDED;
 		pids[i][2] = 0;
 		sets[i].num_pids = 3;
 		sets[i].target_pids = pids[i];
-		res[i].ret = -2;
-		racers[i] = fork();
-		ASSERT_LE(0, racers[i]);
-		if (racers[i] == 0) {
-			close(go[1]);
-			close(done[0]);
-			close(hold[1]);
-			racer(&sets[i], go[0], done[1], hold[0], &res[i]);
-		}
 	}
-	close(go[0]);
-	close(done[1]);
-	close(hold[0]);
+	start_racers(_metadata, sets, res, racers, go, done, hold);
 	close(go[1]);
 
 	/* Every racer reports; a winner's child as well. */

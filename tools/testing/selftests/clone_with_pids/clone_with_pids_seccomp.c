@@ -27,8 +27,7 @@
 #include <linux/seccomp.h>
 #include <linux/types.h>
 
-#include "../kselftest_harness.h"
-#include "clone_with_pids_selftests.h"
+#include "clone_with_pids_harness.h"
 
 #if defined(__x86_64__)
 #define CWP_AUDIT_ARCH AUDIT_ARCH_X86_64

@@ -11,27 +11,17 @@
  * and sleeps until its thread group exits. The caller gets the tid, or
  * -errno.
  */
-#include <asm/unistd.h>
-
-/* From the headers of the kernel under test (KHDR_INCLUDES), as in C. */
-#ifndef __NR_clone_with_pids
-#error "no __NR_clone_with_pids in <asm/unistd.h>: use the patched kernel's KHDR_INCLUDES"
-#endif
+#include "clone_with_pids_raw.inc"
 
 #if defined(__x86_64__) || defined(__i386__)
 	.text
 	.globl	cwp_clone_thread
 	.type	cwp_clone_thread, @function
 cwp_clone_thread:
+	CWP_CALL 1f
 #endif
 
 #if defined(__x86_64__)
-	mov	%rcx, %r10
-	mov	$__NR_clone_with_pids, %eax
-	syscall
-	test	%rax, %rax
-	jz	1f
-	ret
 1:	mov	$__NR_gettid, %eax
 	syscall
 	mov	(%rsp), %rdi
@@ -40,26 +30,6 @@ cwp_clone_thread:
 	syscall
 	jmp	2b
 #elif defined(__i386__)
-	/* Arguments go in ebx, ecx, edx, esi, edi, ebp, as for clone(). */
-	push	%ebp
-	push	%edi
-	push	%esi
-	push	%ebx
-	mov	20(%esp), %ebx
-	mov	24(%esp), %ecx
-	mov	28(%esp), %edx
-	mov	32(%esp), %esi
-	mov	36(%esp), %edi
-	mov	40(%esp), %ebp
-	mov	$__NR_clone_with_pids, %eax
-	int	$0x80
-	test	%eax, %eax
-	jz	1f
-	pop	%ebx
-	pop	%esi
-	pop	%edi
-	pop	%ebp
-	ret
 1:	mov	$__NR_gettid, %eax
 	int	$0x80
 	mov	(%esp), %ecx
