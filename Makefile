@@ -10,6 +10,14 @@ T := tooling
 unexport CMD
 quote = '$(subst ','\'',$(value $(1)))'
 export MUTANTS ONLY CWP_KERNEL_TREE
+# ARCH=arm64 (run, check, vm, kernel, selftests, userspace): the same on
+# arm64, under qemu-system-aarch64 (README, "arm64"). The rest is x86_64's.
+x86_only := $(filter hardening mutants bench,$(MAKECMDGOALS))
+ifneq ($(filter-out x86_64 x86,$(or $(ARCH),x86_64)),)
+ifneq ($(x86_only),)
+$(error make $(x86_only): x86_64 only, not ARCH=$(ARCH))
+endif
+endif
 
 .PHONY: all run check vm series kernel selftests setup tree hardening bench userspace mutants clean help
 
@@ -24,6 +32,7 @@ run:
 
 ## make check    every test and gate; ends with "N passed, N failed, N skipped"
 ## make check ONLY=gates|guest|userspace|hardening   one part of it
+## make run|check|vm|kernel|selftests|userspace ARCH=arm64   the same on arm64
 check:
 	@$(T)/check.sh check
 

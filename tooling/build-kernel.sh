@@ -11,25 +11,38 @@ normal) build=$BUILD_NORMAL; frags=(base.config) ;;
 debug) build=$BUILD_DEBUG; frags=(base.config debug.config) ;;
 *) die "unknown kernel flavour $flavour" ;;
 esac
+# Another architecture: its fragment on top (tooling/config/ARCH.config).
+if [ "$CWP_ARCH" != x86_64 ]; then
+	[ "$flavour" = normal ] || die "the $flavour kernel is built for x86_64 only"
+	frags+=("$CWP_ARCH.config")
+fi
 mkdir -p "$build"
 
 # missing_lines: fragment lines that .config does not have. The feature's
-# own options do not exist before the series adds them.
+# own options do not exist before the series adds them. A later fragment's
+# line for an option replaces an earlier one's, as in merge_config.sh.
 missing_lines() {
 	local f line sym
+	local -A want=()
+	local order=()
 	for f in "${frags[@]}"; do
-		grep -E '^(# )?CONFIG_' "$REPO/tooling/config/$f" | while read -r line; do
+		while read -r line; do
 			sym=${line%%=*}
 			sym=${sym#\# }
 			sym=${sym%% *}
-			case $sym in CONFIG_CLONE_WITH_PIDS*)
-				grep -q "config ${sym#CONFIG_}\$" "$TREE/init/Kconfig" || continue ;;
-			esac
-			grep -qxF "$line" "$build/.config" 2>/dev/null ||
-				{ [[ $line == "# "* ]] && [ -f "$build/.config" ] &&
-				  ! grep -q "^$sym=" "$build/.config"; } ||
-				echo "$line"
-		done
+			[ -n "${want[$sym]+set}" ] || order+=("$sym")
+			want[$sym]=$line
+		done < <(grep -E '^(# )?CONFIG_' "$REPO/tooling/config/$f")
+	done
+	for sym in "${order[@]}"; do
+		line=${want[$sym]}
+		case $sym in CONFIG_CLONE_WITH_PIDS*)
+			grep -q "config ${sym#CONFIG_}\$" "$TREE/init/Kconfig" || continue ;;
+		esac
+		grep -qxF "$line" "$build/.config" 2>/dev/null ||
+			{ [[ $line == "# "* ]] && [ -f "$build/.config" ] &&
+			  ! grep -q "^$sym=" "$build/.config"; } ||
+			echo "$line"
 	done
 }
 
@@ -51,4 +64,4 @@ if [ "$(cat "$build/.cwp-config" 2>/dev/null)" != "$stamp" ] ||
 	done
 fi
 
-run_logged "$LOGS/build-$flavour.log" kmake O="$build" "${@:-bzImage}"
+run_logged "$LOGS/build-$flavour.log" kmake O="$build" "${@:-$(basename "$KERNEL_IMAGE")}"

@@ -6,6 +6,9 @@
 # Usage: check.sh run|check|hardening
 #   ONLY=gates|guest|userspace|hardening (check): that part alone, after
 #   the builds every part needs.
+#   ARCH=arm64 (run, check): the kernel and the guest's programs for
+#   arm64, booted on QEMU's virt machine; results in out/arm64/. The
+#   host-side gates and the hardening are x86_64's (README, "arm64").
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-check}
@@ -14,7 +17,11 @@ case $only in "" | gates | guest | userspace | hardening) ;;
 *) die "ONLY=$only: say gates, guest, userspace or hardening" ;;
 esac
 [ -z "$only" ] || [ "$mode" = check ] || die "ONLY= goes with make check"
-results=$OUT/results.txt
+if [ "$CWP_ARCH" != x86_64 ]; then
+	[ "$mode" != hardening ] || die "make hardening: x86_64 only"
+	case $only in gates | hardening) die "ONLY=$only: x86_64 only" ;; esac
+fi
+results=$ARCH_OUT/results.txt
 : >"$results"
 
 # Each step's progress line says how long it took on this machine the last
@@ -32,19 +39,22 @@ trap step_done EXIT
 timed_step() {
 	step_done
 	local last took
-	last=$(cat "$timings/$mode-$1" 2>/dev/null || true)
+	last=$(cat "$timings/$tkey-$1" 2>/dev/null || true)
 	if [ -n "$last" ]; then
 		took="last run here: $((last / 60))m$((last % 60))s"
 	else
 		took="first run: $4"
 	fi
 	step "$2" "$3 ($took)"
-	current=$mode-$1
+	current=$tkey-$1
 	current_t0=$SECONDS
 }
 wants() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+# The timings of another architecture's runs are kept apart.
+tkey=$mode
+[ "$CWP_ARCH" = x86_64 ] || tkey=$mode-$CWP_ARCH
 
-info "make $mode${only:+ ONLY=$only}: each step says how long it took here last time;"
+info "make $mode${only:+ ONLY=$only}$([ "$CWP_ARCH" = x86_64 ] || echo " ARCH=$CWP_ARCH"): each step says how long it took here last time;"
 info "logs go to $LOGS/, one line a test to $results, a summary comes last."
 
 . "$REPO/tooling/results.sh"
@@ -79,14 +89,17 @@ build_all() {
 	"$REPO/tooling/kernel-tree.sh"
 	timed_step series "3/$steps" "building the series' commits from series/" "seconds"
 	"$REPO/tooling/series.sh" --format-patch
-	if [ "$mode" = check ] && wants gates; then
+	if [ "$mode" = check ] && wants gates && [ "$CWP_ARCH" = x86_64 ]; then
 		# Its last build is the normal kernel (see tooling/gates.sh).
 		timed_step bisect "4/$steps" "building the kernel after every patch, with clippy; logs: $LOGS/bisect-N.log" \
 			"≈20 min when the series changed, seconds when not"
 		"$REPO/tooling/gates.sh" bisect "$results"
-	else
+	elif [ "$CWP_ARCH" = x86_64 ]; then
 		timed_step kernel "4/$steps" "building the kernel; log: $LOGS/build-normal.log" \
 			"≈8 min cold, <1 min warm"
+	else
+		timed_step kernel "4/$steps" "building the $CWP_ARCH kernel; log: $LOGS/build-normal.log" \
+			"≈15 min cold, <1 min warm"
 	fi
 	"$REPO/tooling/build-kernel.sh" normal
 	timed_step programs "5/$steps" "building the test programs" "≈1 min"
@@ -121,8 +134,13 @@ run)
 	;;
 check)
 	steps=9
+	# arm64: no host-side gates (one run covers every architecture, and
+	# their architecture gate prepares arm64) and no hardening (its
+	# programs are x86 assembly).
+	guest_n=7 userspace_n=8
+	[ "$CWP_ARCH" = x86_64 ] || { steps=7 guest_n=6 userspace_n=7; }
 	build_all
-	if wants gates; then
+	if wants gates && [ "$CWP_ARCH" = x86_64 ]; then
 		timed_step gates "6/$steps" "host-side gates: checkpatch, rustfmt, rustdoc, git am, architectures, round trip, documentation" "≈3 min"
 		"$REPO/tooling/gates.sh" others "$results"
 	fi
@@ -131,15 +149,15 @@ check)
 		mapfile -t clone3 < <(clone3_programs)
 		extra=()
 		[ -n "${CWP_FAIL_CANARY:-}" ] && extra=("$REPO/tooling/fail-canary.sh")
-		timed_step guest "7/$steps" "booting the guest: kselftests, clone3 suite, KUnit; then make vm's CMD" "≈2 min"
+		timed_step guest "$guest_n/$steps" "booting the guest: kselftests, clone3 suite, KUnit; then make vm's CMD" "≈2 min"
 		guest_tests guest "" -- "${progs[@]}" "${clone3[@]}" "${extra[@]}"
 		vm_cmd_test
 	fi
 	if wants userspace; then
-		timed_step userspace "8/$steps" "restart tools: crate, CLI and C sample" "≈3 min"
+		timed_step userspace "$userspace_n/$steps" "restart tools: crate, CLI and C sample" "≈3 min"
 		record_script userspace "$REPO/tooling/userspace-tests.sh" "$results"
 	fi
-	if wants hardening; then
+	if wants hardening && [ "$CWP_ARCH" = x86_64 ]; then
 		# The full hardening needs a debug kernel and ≈45 min: make hardening.
 		timed_step hardening "9/$steps" "hardening, short and seeded, in the normal kernel" "≈1 min"
 		record_script hardening "$REPO/tooling/hardening.sh" "$results" normal

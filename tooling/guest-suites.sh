@@ -37,15 +37,17 @@ guest_tests() {
 		<(sed -n '/KTAP version\|TAP version/,$p' "$console" | grep -v '@@') || true
 }
 
+# cwp64 and cwp32: the 64-bit and the compat builds (ia32 on x86_64,
+# AArch32 on arm64).
 cwp_programs() {
 	local bits
 	for bits in 64 32; do
-		ls "$OUT/selftests/cwp$bits"/clone_with_pids_* 2>/dev/null |
+		ls "$ARCH_OUT/selftests/cwp$bits"/clone_with_pids_* 2>/dev/null |
 			grep -v '\.[ch]$' || true
 	done
 }
 
 # The upstream clone3 kselftests, run next to ours.
 clone3_programs() {
-	printf '%s\n' "$OUT"/selftests/clone3/clone3{,_clear_sighand,_set_tid,_cap_checkpoint_restore}
+	printf '%s\n' "$ARCH_OUT"/selftests/clone3/clone3{,_clear_sighand,_set_tid,_cap_checkpoint_restore}
 }

@@ -29,9 +29,41 @@ else
 	TREE=$CACHE/linux-$KERNEL_RELEASE
 	BUILD_ROOT=$CACHE/build
 fi
-BUILD_NORMAL=$BUILD_ROOT/normal
 BUILD_DEBUG=$BUILD_ROOT/debug
-LOGS=$OUT/logs
+# ARCH (make run|check|vm|... ARCH=arm64): the architecture the kernel and
+# the guest's programs are built for, x86_64 unless said. Each has its own
+# kernel build and its own out/ part (arch_out: logs, results, test
+# programs), so that a run of one never touches the other's. CWP_ARCH,
+# not ARCH, inside: kbuild reads ARCH from the environment.
+CWP_ARCH=${ARCH:-x86_64}
+case $CWP_ARCH in
+x86_64 | x86)
+	CWP_ARCH=x86_64
+	BUILD_NORMAL=$BUILD_ROOT/normal
+	ARCH_OUT=$OUT
+	KERNEL_IMAGE=arch/x86/boot/bzImage
+	;;
+arm64 | aarch64)
+	CWP_ARCH=arm64
+	BUILD_NORMAL=$BUILD_ROOT/arm64
+	# The kernel headers of AArch32 (ARCH=arm) for the compat programs.
+	BUILD_ARM_HEADERS=$BUILD_ROOT/arm-headers
+	ARCH_OUT=$OUT/arm64
+	KERNEL_IMAGE=arch/arm64/boot/Image
+	# Static aarch64 and armhf programs: clang and lld, with Debian's
+	# cross C libraries (libc6-dev-*-cross, libgcc-12-dev-*-cross) as
+	# sysroots. Not Debian's GNU cross compilers: they conflict with
+	# gcc-multilib, which the x86_64 ia32 builds need.
+	CROSS_CC="clang --target=aarch64-linux-gnu -fuse-ld=lld"
+	CROSS_CC32="clang --target=arm-linux-gnueabihf -fuse-ld=lld"
+	RUST_TARGET=aarch64-unknown-linux-musl
+	# musl's target is self-contained (its C library and start files
+	# come with rust-std): lld links it.
+	export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld
+	;;
+*) die "ARCH=$CWP_ARCH: say x86_64 or arm64" ;;
+esac
+LOGS=$ARCH_OUT/logs
 JOBS=${JOBS:-$(($(nproc) + 1))}
 
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -47,7 +79,7 @@ fi
 # kernel's Documentation/conf.py supports, whatever the system has.
 SPHINX_VENV=$CACHE/sphinx-venv
 
-mkdir -p "$CACHE" "$OUT" "$LOGS"
+mkdir -p "$CACHE" "$OUT" "$ARCH_OUT" "$LOGS"
 
 # The identity the series is committed with.
 SERIES_AUTHOR_NAME=${SERIES_AUTHOR_NAME:-"Clone With Pids Developers"}
@@ -71,6 +103,11 @@ run_logged() {
 
 # Every build goes through clippy, so its warnings show where code is
 # compiled and switching it on never forces a rebuild.
+# For arm64 the same LLVM toolchain cross-compiles (ARCH=arm64 LLVM=1).
 kmake() {
-	make -C "$TREE" LLVM=1 CLIPPY=1 -j"$JOBS" "$@"
+	if [ "$CWP_ARCH" = x86_64 ]; then
+		make -C "$TREE" LLVM=1 CLIPPY=1 -j"$JOBS" "$@"
+	else
+		make -C "$TREE" ARCH="$CWP_ARCH" LLVM=1 CLIPPY=1 -j"$JOBS" "$@"
+	fi
 }

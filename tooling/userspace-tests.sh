@@ -64,7 +64,8 @@ RESTORE_TESTS=(help_shows_examples gen_3_levels_150_processes
 # The sample and cwp-restore, as KTAP (the crate's kernel tests are a
 # program of their own).
 guest_main() {
-	local R=target/release/cwp-restore S=out/samples
+	# CWP_RESTORE and CWP_SAMPLES: another architecture's builds.
+	local R=${CWP_RESTORE:-target/release/cwp-restore} S=${CWP_SAMPLES:-out/samples}
 	local n=0 failed=0 out rc
 	local seed=${CWP_SEED:-7} tab=$'\t'
 
@@ -255,7 +256,7 @@ if [ -n "${1:-}" ]; then
 	results=$1
 	standalone=0
 else
-	results=$OUT/userspace-results.txt
+	results=$ARCH_OUT/userspace-results.txt
 	: >"$results"
 	standalone=1
 fi
@@ -346,8 +347,27 @@ sample=userspace/c-sample
 info "building the crates (cargo -j$jobs) and the C sample"
 build_log=$LOGS/userspace-build.log
 step host/cargo_build_release "$build_log" cargo build --release --workspace --all-targets -j"$jobs"
-step host/sample_build_64_32 "$LOGS/userspace-sample.log" \
-	make -C "$sample" OUTPUT="$OUT/samples"
+# arm64: the guest's builds besides the host's: the crates for
+# $RUST_TARGET (static, linked by rust-lld) with clippy's view of that
+# target, and the sample as static aarch64 and armhf programs instead of
+# x86_64 and ia32 ones (which need the x86_64 kernel's headers).
+target_args=()
+restore=target/release/cwp-restore
+if [ "$CWP_ARCH" = x86_64 ]; then
+	step host/sample_build_64_32 "$LOGS/userspace-sample.log" \
+		make -C "$sample" OUTPUT="$OUT/samples"
+else
+	target_args=(--target "$RUST_TARGET")
+	restore=target/$RUST_TARGET/release/cwp-restore
+	step "host/cargo_build_release_$RUST_TARGET" "$LOGS/userspace-build-$RUST_TARGET.log" \
+		cargo build --release --workspace --all-targets "${target_args[@]}" -j"$jobs"
+	step "host/clippy_$RUST_TARGET" "$LOGS/userspace-clippy-$RUST_TARGET.log" \
+		cargo clippy --workspace --all-targets "${target_args[@]}" -j"$jobs" -- -D warnings
+	step host/sample_build_aarch64_armhf "$LOGS/userspace-sample-arm64.log" \
+		make -C "$sample" OUTPUT="$ARCH_OUT/samples" CFLAGS="-O2 -g -static" \
+		CC="$CROSS_CC" M64= KHDR="$BUILD_NORMAL/usr/include" \
+		CC32="$CROSS_CC32" M32= KHDR32="$BUILD_ARM_HEADERS/usr/include"
+fi
 
 info "host tests: cargo test, rustfmt, clippy, rustdoc, checkpatch"
 test_log=$LOGS/userspace-cargo-test.log
@@ -427,8 +447,8 @@ fi
 # the tool must say so, as "error: ENOSYS: ..." with a hint, and create
 # nothing.
 restore_log=$LOGS/userspace-restore-host.log
-if target/release/cwp-restore gen --count 10 --depth 2 -o "$OUT/host-tree.json" >"$restore_log" 2>&1 &&
-   ! target/release/cwp-restore restore "$OUT/host-tree.json" >>"$restore_log" 2>&1; then
+if target/release/cwp-restore gen --count 10 --depth 2 -o "$ARCH_OUT/host-tree.json" >"$restore_log" 2>&1 &&
+   ! target/release/cwp-restore restore "$ARCH_OUT/host-tree.json" >>"$restore_log" 2>&1; then
 	if grep -q "^error: ENOSYS: .*has no clone_with_pids" "$restore_log" &&
 	   grep -q "^hint: ." "$restore_log"; then
 		record PASS "$U/host/restore_without_the_syscall_explains"
@@ -440,13 +460,13 @@ else
 fi
 
 kernel_test=$(cargo test --release -p clone_with_pids --test kernel --no-run \
-	--message-format=json -j"$jobs" 2>/dev/null |
+	"${target_args[@]}" --message-format=json -j"$jobs" 2>/dev/null |
 	python3 -c 'import json,sys
 for l in sys.stdin:
     m = json.loads(l)
     if m.get("executable") and m["target"]["name"] == "kernel": print(m["executable"])')
 guest_log=$LOGS/userspace-guest.log
-if [ -z "$kernel_test" ] || [ ! -x target/release/cwp-restore ]; then
+if [ -z "$kernel_test" ] || [ ! -x "$restore" ]; then
 	record FAIL "$U/guest/not_run" "the build failed: $build_log"
 else
 	required=$(require_syscall)
@@ -454,11 +474,23 @@ else
 	info "in the guest: kernel tests of the crate, C sample, cwp-restore" \
 		"(CWP_REQUIRE_SYSCALL=$required; log: $guest_log)"
 	vm_rc=0
+	# Another architecture's crate test cannot list its tests here: the
+	# guest lists them after the run, framed like a program's output
+	# (list_cmd is shell code for the guest's command script).
+	list_cmd=
+	guest_env=()
+	# shellcheck disable=SC2089
+	if [ "$CWP_ARCH" != x86_64 ]; then
+		list_cmd="; echo '@@BEGIN $kernel_test --list'; $kernel_test --list;"
+		list_cmd+=" echo \"@@END $kernel_test --list \$?\""
+		guest_env=(CWP_RESTORE="$restore" CWP_SAMPLES="${ARCH_OUT#"$REPO"/}/samples")
+	fi
+	# shellcheck disable=SC2090
 	CWP_VM_TIMEOUT=${CWP_VM_TIMEOUT:-600} "$REPO/tooling/vm.sh" \
-		CWP_REQUIRE_SYSCALL="$required" CWP_USERSPACE_GUEST=1 \
-		tooling/run-tests.sh "$kernel_test" "$guest_part" >"$guest_log" 2>&1 || vm_rc=$?
+		CWP_REQUIRE_SYSCALL="$required" CWP_USERSPACE_GUEST=1 "${guest_env[@]}" \
+		tooling/run-tests.sh "$kernel_test" "$guest_part" ${list_cmd:+"$list_cmd"} >"$guest_log" 2>&1 || vm_rc=$?
 	record_vm "$U" "$vm_rc" "$guest_log"
-	part=$OUT/userspace-part.txt
+	part=$ARCH_OUT/userspace-part.txt
 	for program in "$kernel_test" "$guest_part"; do
 		prefix=$U/guest/
 		[ "$program" = "$kernel_test" ] && prefix=$U/guest/lib/
@@ -476,7 +508,12 @@ else
 		record_ktap "$part" "$status" "$prefix"
 	done
 	# Every part's results against what it must produce.
-	mapfile -t lib_tests < <("$kernel_test" --list 2>/dev/null | sed 's|^|lib/|')
+	if [ -z "$list_cmd" ]; then
+		mapfile -t lib_tests < <("$kernel_test" --list 2>/dev/null | sed 's|^|lib/|')
+	else
+		mapfile -t lib_tests < <(program_output "$guest_log" "$kernel_test --list" |
+			sed 's|^|lib/|')
+	fi
 	samples=()
 	for bits in "${SAMPLE_BITS[@]}"; do
 		samples+=("${SAMPLE_CASES[@]/#/sample${bits}_}")
@@ -488,20 +525,20 @@ else
 fi
 
 # This run's results as one KTAP document.
-document=$OUT/userspace-tests.ktap
-mine >"$OUT/userspace-mine.txt"
+document=$ARCH_OUT/userspace-tests.ktap
+mine >"$ARCH_OUT/userspace-mine.txt"
 {
 	echo "TAP version 13"
-	echo "1..$(wc -l <"$OUT/userspace-mine.txt")"
+	echo "1..$(wc -l <"$ARCH_OUT/userspace-mine.txt")"
 	awk '{ name = substr($2, length("'"$U"'/") + 1)
 		if ($1 == "PASS") print "ok " NR " " name
 		else if ($1 == "SKIP") print "ok " NR " " name " # SKIP"
-		else print "not ok " NR " " name }' "$OUT/userspace-mine.txt"
+		else print "not ok " NR " " name }' "$ARCH_OUT/userspace-mine.txt"
 } >"$document"
-passed=$(grep -c '^PASS ' "$OUT/userspace-mine.txt")
-failed=$(grep -c '^FAIL ' "$OUT/userspace-mine.txt")
-skipped=$(grep -c '^SKIP ' "$OUT/userspace-mine.txt")
-rm -f "$OUT/userspace-mine.txt"
+passed=$(grep -c '^PASS ' "$ARCH_OUT/userspace-mine.txt")
+failed=$(grep -c '^FAIL ' "$ARCH_OUT/userspace-mine.txt")
+skipped=$(grep -c '^SKIP ' "$ARCH_OUT/userspace-mine.txt")
+rm -f "$ARCH_OUT/userspace-mine.txt"
 if [ $standalone = 1 ]; then
 	cat "$document"
 fi

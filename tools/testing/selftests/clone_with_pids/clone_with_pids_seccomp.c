@@ -33,8 +33,12 @@
 #define CWP_AUDIT_ARCH AUDIT_ARCH_X86_64
 #elif defined(__i386__)
 #define CWP_AUDIT_ARCH AUDIT_ARCH_I386
+#elif defined(__aarch64__) && !defined(__AARCH64EB__)
+#define CWP_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__arm__) && !defined(__ARMEB__)
+#define CWP_AUDIT_ARCH AUDIT_ARCH_ARM
 #else
-#error "the filter knows x86_64 and i386 only"
+#error "the filter knows x86_64, i386, aarch64 and arm (little-endian) only"
 #endif
 
 /* x32 system calls have this bit set in their numbers. */
@@ -60,7 +64,7 @@ static struct sock_filter filter[] = {
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone_with_pids, 1, 0),
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-#ifdef __x86_64__
+#if __SIZEOF_LONG__ == 8
 	/* clone_with_pids(): nothing in the upper half of flags ... */
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_HI),
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
