@@ -392,14 +392,17 @@ mapfile -t unit < <(awk '
 	/^test .* \.\.\. (ok|FAILED|ignored)$/ {
 		st = $NF; name = substr($0, 6, length($0) - 10 - length(st))
 		gsub(/ /, "_", name)
-		print (st == "ok" ? "PASS" : st == "ignored" ? "SKIP" : "FAIL"), s "/" name
+		print (st == "ok" ? "PASS" : st == "ignored" ? "SKIP" : "FAIL"), s "/" name \
+			(st == "ignored" ? " marked #[ignore] in its source" : "")
 		got[s]++
 		next
 	}
 	/^(not )?ok [0-9]+ / {
 		st = ($1 == "not") ? "FAIL" : (/# SKIP/ ? "SKIP" : "PASS")
 		name = ($1 == "not") ? $4 : $3
-		print st, s "/" name
+		why = ""
+		if (st == "SKIP") { why = $0; sub(/.*# SKIP */, "", why) }
+		print st, s "/" name (why == "" ? "" : " " why)
 		got[s]++
 	}
 	END { for (i = 1; i <= suites; i++) print "count", order[i], got[order[i]] + 0, want[order[i]] }' "$test_log")
@@ -417,7 +420,10 @@ for line in "${unit[@]}"; do
 		fi
 		;;
 	FAIL*) record FAIL "$U/host/unit/${line#* }" "log: $test_log" ;;
-	*) record "${line%% *}" "$U/host/unit/${line#* }" ;;
+	*)
+		read -r status name why <<<"$line"
+		record "$status" "$U/host/unit/$name" "$why"
+		;;
 	esac
 done
 # The crate's kernel tests are one of the binaries, or the guest has none.
