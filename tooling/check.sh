@@ -34,7 +34,8 @@ step_done() {
 	[ -n "$current" ] && echo $((SECONDS - current_t0)) >"$timings/$current"
 	current=""
 }
-trap step_done EXIT
+# (A step that fails is not timed: the run stops there, with no time to
+# learn from.)
 # timed_step KEY N/M TEXT FIRST-TIME-ESTIMATE
 timed_step() {
 	step_done

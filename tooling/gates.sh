@@ -87,7 +87,7 @@ bisect_gate() {
 	done
 	# Back on the series branch (an interrupted walk is put back by
 	# series.sh on the next run, and the .config by build-kernel.sh).
-	git -C "$TREE" checkout -q -f clone_with_pids
+	git -C "$TREE" checkout -q -f "$SERIES_BRANCH"
 	cp "$config" "$BUILD_NORMAL/.config"
 	[ $ok -eq 0 ] || tail -n 20 "$log" >&2
 	return $ok

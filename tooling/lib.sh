@@ -25,9 +25,12 @@ if [ -n "${CWP_KERNEL_TREE:-}" ]; then
 	tree_id=$(echo "$CWP_KERNEL_TREE" | sha256sum | cut -c1-8)
 	TREE=$CACHE/worktree-$tree_id
 	BUILD_ROOT=$CACHE/build-$tree_id
+	# A branch of its own: the user's checkout may have clone_with_pids.
+	SERIES_BRANCH=cwp/clone_with_pids
 else
 	TREE=$CACHE/linux-$KERNEL_RELEASE
 	BUILD_ROOT=$CACHE/build
+	SERIES_BRANCH=clone_with_pids
 fi
 BUILD_DEBUG=$BUILD_ROOT/debug
 # ARCH (make run|check|vm|... ARCH=arm64): the architecture the kernel and

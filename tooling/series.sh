@@ -11,8 +11,9 @@
 # The commits are made with git plumbing (a private index, fixed dates), so
 # an unchanged series gives the same commit ids and touches no file of the
 # tree; the tree is then checked out at the result, on branch
-# clone_with_pids (with CWP_KERNEL_TREE, in the worktree of the user's tree
-# that tooling/kernel-tree.sh made: their own checkout is never touched).
+# clone_with_pids (with CWP_KERNEL_TREE, on branch cwp/clone_with_pids in
+# the worktree of the user's tree that tooling/kernel-tree.sh made: their
+# own checkout is never touched).
 #
 # Usage: series.sh [--format-patch]   (writes out/series/ too)
 . "$(dirname "$0")/lib.sh"
@@ -123,7 +124,7 @@ format_patch() {
 
 if [ "$(git_tree rev-parse -q --verify HEAD)" != "$head" ] ||
    [ -n "$(git_tree status --porcelain --untracked-files=no)" ]; then
-	git_tree checkout -q -f -B clone_with_pids "$head"
+	git_tree checkout -q -f -B "$SERIES_BRANCH" "$head"
 fi
 [ "${1:-}" = --format-patch ] && format_patch
 echo "$head" >"$OUT/series-head"
