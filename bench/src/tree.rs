@@ -8,6 +8,10 @@
 //! The leader's children are the roots of `subtrees` disjoint subtrees of
 //! equal size. "1 restorer" restores them one after the other; "one per
 //! CPU" starts them all at once, one subtree per CPU.
+//!
+//! The time is the leader's, from before it creates the first process to
+//! when the last subtree is done: every instruction the CPUs run meanwhile
+//! (the restored processes', the kernel's) counts.
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -20,16 +24,107 @@ use cwp_restore::message::{Message, RESTORER};
 use rustix::io::Errno;
 use rustix::process::{getpid, kill_process, Signal};
 
+use crate::machine::idle_ticks;
 use crate::procs::{all_nspids, busy_pids, pid_max};
-use crate::spawn::{create, Method};
+use crate::samples::{Choice, Key, Kind, Sample};
+use crate::spawn::{Call, Method};
 
-/// Which levels' pids are chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Levels {
-    /// The tree's own (innermost) namespace only.
-    Innermost,
-    /// All three levels.
-    All,
+/// The tree shapes (which pids are chosen), their titles, and the methods
+/// restoring each.
+pub const SHAPES: [(Choice, &str, &[Method]); 2] = [
+    (
+        Choice::Innermost,
+        "(a) innermost pid chosen",
+        &[
+            Method::CloneWithPids,
+            Method::Clone3SetTid,
+            Method::NsLastPid,
+        ],
+    ),
+    (
+        Choice::All,
+        "(b) all 3 levels chosen",
+        &[Method::CloneWithPids, Method::Clone3SetTid],
+    ),
+];
+
+/// What to restore.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Tree sizes, each with its number of rounds.
+    pub sizes: Vec<(usize, usize)>,
+    /// Restorers to measure each configuration with.
+    pub restorers: Vec<usize>,
+    /// The shapes of [`SHAPES`] to restore.
+    pub shapes: Vec<Choice>,
+    /// Subtrees of the leader (the most restorers).
+    pub subtrees: usize,
+    /// Seed of the shapes; round r draws its pids from seed + r.
+    pub seed: u64,
+}
+
+/// Restores every configuration of `plan`, as samples of `kind`
+/// (nanoseconds per restored process), and the idle time seen while the
+/// restores ran (`USER_HZ` ticks). Rounds interleave: round r restores
+/// every configuration of every size that has an r-th round, each round
+/// starting at another configuration; the first round of the first size
+/// checks every process's pids in /proc.
+pub fn measure_trees(kind: Kind, plan: &Plan) -> Result<(Vec<Sample>, u64)> {
+    let mut configs = Vec::new();
+    for (levels, _, methods) in SHAPES {
+        if !plan.shapes.contains(&levels) {
+            continue;
+        }
+        for &method in methods {
+            for &restorers in &plan.restorers {
+                configs.push(Config {
+                    method,
+                    levels,
+                    restorers,
+                });
+            }
+        }
+    }
+    let shapes: Vec<Shape> = plan
+        .sizes
+        .iter()
+        .map(|&(size, _)| Shape::new(size, plan.subtrees, plan.seed))
+        .collect();
+    let rounds = plan.sizes.iter().map(|&(_, r)| r).max().unwrap_or(0);
+    let (mut samples, mut idle) = (Vec::new(), 0);
+    for round in 0..rounds {
+        for (n, (&(size, size_rounds), shape)) in plan.sizes.iter().zip(&shapes).enumerate() {
+            if round >= size_rounds {
+                continue;
+            }
+            eprintln!(
+                "cwp-bench: trees of {size} processes, round {}/{size_rounds}: {} restores",
+                round + 1,
+                configs.len()
+            );
+            for i in 0..configs.len() {
+                let config = configs[(round + i) % configs.len()];
+                let seed = plan.seed + round as u64;
+                let (ns, ticks) =
+                    measure_once(shape, config, seed, round + n == 0).with_context(|| {
+                        format!(
+                            "{} processes, {} {}, {} restorer(s)",
+                            size,
+                            config.method.name(),
+                            config.levels.name(),
+                            config.restorers
+                        )
+                    })?;
+                idle += ticks;
+                samples.push(Sample {
+                    key: Key::tree(kind, config.method, config.levels, size, config.restorers),
+                    round,
+                    value: ns,
+                });
+            }
+        }
+    }
+    Ok((samples, idle))
 }
 
 /// The shape of the tree: parents and children, fixed for all runs.
@@ -68,8 +163,9 @@ impl Shape {
 pub struct Config {
     /// How each process is created.
     pub method: Method,
-    /// Which levels are chosen.
-    pub levels: Levels,
+    /// Which levels are chosen: [`Choice::Innermost`] (the tree's own
+    /// namespace) or [`Choice::All`] (all three).
+    pub levels: Choice,
     /// Subtrees restored at once.
     pub restorers: usize,
 }
@@ -77,11 +173,13 @@ pub struct Config {
 /// Pids of every process: levels 0, 1, 2.
 type Pids = Vec<[RawPid; 3]>;
 
-/// Milliseconds to restore the tree once, with pids drawn from `seed`;
-/// with `check`, the result is compared with /proc.
-pub fn measure_once(shape: &Shape, config: Config, seed: u64, check: bool) -> Result<f64> {
+/// Nanoseconds per restored process, restoring the tree once with pids
+/// drawn from `seed`, and the idle ticks seen meanwhile; with `check`, the
+/// result is compared with /proc.
+fn measure_once(shape: &Shape, config: Config, seed: u64, check: bool) -> Result<(f64, u64)> {
     let pids = choose_pids(shape.len(), seed)?;
-    Ok(run_once(shape, &pids, config, check)?.as_secs_f64() * 1e3)
+    let (time, idle) = run_once(shape, &pids, config, check)?;
+    Ok((time.as_nanos() as f64 / shape.len().max(1) as f64, idle))
 }
 
 fn choose_pids(n: usize, seed: u64) -> Result<Pids> {
@@ -105,7 +203,7 @@ fn choose_pids(n: usize, seed: u64) -> Result<Pids> {
     Ok((0..n).map(|i| [l0[i], l1[i], l2[i]]).collect())
 }
 
-fn run_once(shape: &Shape, pids: &Pids, config: Config, check: bool) -> Result<Duration> {
+fn run_once(shape: &Shape, pids: &Pids, config: Config, check: bool) -> Result<(Duration, u64)> {
     // The restored processes report over cwp-restore's protocol: the
     // leader's Done, or the first Failed (a node's, or RESTORER's).
     let (mut rx, tx) = io::pipe()?;
@@ -114,7 +212,11 @@ fn run_once(shape: &Shape, pids: &Pids, config: Config, check: bool) -> Result<D
     let chain = unsafe { NsChain::new(2, || lead(shape, pids, config, tx.as_fd())) }
         .context("cannot create the pid namespaces")?;
     drop(tx);
+    // The restore has started by now (the chain is complete once the
+    // leader exists); it ends before the report arrives.
+    let idle = idle_ticks();
     let report = Message::recv(&mut rx).ok().flatten();
+    let idle = idle_ticks().saturating_sub(idle);
     let result = match report {
         Some(Message::Done(t)) if check => verify(pids, config.levels).map(|_| t),
         Some(Message::Done(t)) => Ok(t),
@@ -128,7 +230,7 @@ fn run_once(shape: &Shape, pids: &Pids, config: Config, check: bool) -> Result<D
     };
     // Kills the chain's outer init, which takes the leader and the tree.
     drop(chain);
-    result
+    result.map(|t| (t, idle))
 }
 
 /// The leader: its own /proc (for ns_last_pid), then the timed restore.
@@ -171,10 +273,10 @@ fn create_node(
 ) -> Option<Pid> {
     let [l0, l1, l2] = pids[n];
     let wanted: &[RawPid] = match (config.method, config.levels) {
-        (Method::CloneWithPids | Method::Clone3SetTid, Levels::All) => &[l0, l1, l2],
+        (Method::CloneWithPids | Method::Clone3SetTid, Choice::All) => &[l0, l1, l2],
         _ => &[l2],
     };
-    match create(config.method, wanted).map(pid_from_raw) {
+    match Call::new(config.method, wanted).create().map(pid_from_raw) {
         Ok(None) => restore_subtree(shape, pids, config, n, out),
         Ok(Some(child)) => Some(child),
         Err(e) => {
@@ -205,7 +307,7 @@ fn stopped(child: Option<Pid>) -> bool {
 }
 
 /// Every process has its chosen pids, seen from our /proc.
-fn verify(pids: &Pids, levels: Levels) -> Result<()> {
+fn verify(pids: &Pids, levels: Choice) -> Result<()> {
     let found: std::collections::HashMap<RawPid, Vec<RawPid>> = all_nspids()
         .into_iter()
         .filter(|n| n.len() == 3)
@@ -215,7 +317,7 @@ fn verify(pids: &Pids, levels: Levels) -> Result<()> {
         let Some(got) = found.get(&p[2]) else {
             bail!("no process has pid {} in the tree's namespace", p[2]);
         };
-        if levels == Levels::All && got[..] != p[..] {
+        if levels == Choice::All && got[..] != p[..] {
             bail!("process has NSpid {got:?}, expected {p:?}");
         }
     }
