@@ -78,7 +78,7 @@ userspace: selftests
 mutants: kernel
 	@set -f; $(T)/mutants.sh $(value ONLY)
 
-## make bench    the benchmark table (≈6 min in the guest): out/bench/latest.txt
+## make bench    instruction counts, 3 boots (8-15 min): out/bench/latest.txt
 bench: kernel
 	@$(T)/bench.sh
 

@@ -91,7 +91,11 @@ qemu=$!
 # The exit marker follows the command's output, on a line of its own only
 # when that output ends with a newline: what precedes it is output, and
 # printed as it came.
-tail -f -n +1 --pid=$qemu "$run/out" | awk '
+# mawk (Debian's awk) reads a pipe in blocks unless -W interactive, which
+# would hold the guest's output back until it ends.
+awk=(awk)
+awk -W version 2>&1 | grep -q mawk && awk=(awk -W interactive)
+tail -f -n +1 --pid=$qemu "$run/out" | "${awk[@]}" '
 	match($0, /@@CWP-EXIT [0-9]*@@/) { printf "%s", substr($0, 1, RSTART - 1); fflush(); next }
 	{ print; fflush() }'
 wait $qemu || true

@@ -231,7 +231,9 @@ fn report(args: ReportArgs) -> Result<()> {
         std::fs::write(&path, data.csv())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    print!("{text}");
+    for line in text.lines() {
+        println!("{}", line.trim_end());
+    }
     Ok(())
 }
 
