@@ -17,7 +17,10 @@
 //!
 //! See `Documentation/userspace-api/clone_with_pids.rst`.
 
-use core::mem::{size_of, MaybeUninit};
+use core::{
+    mem::{size_of, size_of_val, MaybeUninit},
+    ptr,
+};
 use kernel::{
     compat::in_compat_syscall,
     error::{
@@ -27,15 +30,11 @@ use kernel::{
     ffi::{c_int, c_void},
     pid_namespace::{self, PidNamespace},
     uaccess::{UserPtr, UserSlice},
+    user_namespace::UserNamespace,
 };
 
 /// The most pids a set can hold: one for each level, `0..=MAX_PID_NS_LEVEL`.
 pub const MAX_PIDS: usize = pid_namespace::MAX_LEVEL as usize + 1;
-
-/// The most entries `alloc_pid()` may be handed: one more than [`MAX_PIDS`],
-/// for the 0 entry of a namespace that `CLONE_NEWPID` would create below the
-/// deepest level, so that such a call fails with `ENOSPC` as `clone()` does.
-const SET_TID_MAX: usize = MAX_PIDS + 1;
 
 /// Size of `struct target_pid_set` with 64-bit pointers: `int`, padding,
 /// pointer.
@@ -107,13 +106,15 @@ fn checked_count(num_pids: i32, levels: Levels) -> Result<usize> {
     }
 }
 
-/// Maps `wanted`, the caller's pids oldest first, onto `set_tid`, the
-/// youngest-first array `alloc_pid()` consumes, in which a 0 entry leaves the
-/// level to the kernel.
+/// Maps `wanted`, the caller's pids oldest first, onto the start of `set_tid`,
+/// the youngest-first array `alloc_pid()` consumes, in which a 0 entry leaves
+/// the level to the kernel.
 ///
 /// When fewer pids than levels are given they apply to the youngest levels.
 /// Returns how many entries of `set_tid` `alloc_pid()` must look at: none when
-/// every pid is 0, so that such a call is a plain `clone()`.
+/// every pid is 0, so that such a call is a plain `clone()`. Those entries are
+/// written, and nothing beyond them: as with `clone3()`'s `set_tid`,
+/// `alloc_pid()` reads no more entries than it is told about.
 ///
 /// # Errors
 ///
@@ -123,31 +124,37 @@ pub fn map_pids(
     wanted: &[i32],
     levels: Levels,
     pid_max: i32,
-    set_tid: &mut [i32],
+    set_tid: &mut [MaybeUninit<i32>],
 ) -> Result<usize> {
-    if wanted.len() > levels.addressable || levels.addressable > levels.alloc_level + 1 {
+    // The levels below the youngest one the set addresses, down to the
+    // allocation level: a namespace without init yet, which takes a 0 entry.
+    let unset = levels
+        .alloc_level
+        .checked_add(1)
+        .and_then(|levels_to_alloc| levels_to_alloc.checked_sub(levels.addressable))
+        .ok_or(EINVAL)?;
+    if wanted.len() > levels.addressable {
         return Err(EINVAL);
     }
-    if wanted.iter().any(|&pid| pid < 0 || pid >= pid_max) {
-        return Err(EINVAL);
+    for &pid in wanted {
+        if pid < 0 || pid >= pid_max {
+            return Err(EINVAL);
+        }
     }
-    // The level of `wanted[0]`.
-    let first = levels.addressable - wanted.len();
     // Levels older than the oldest non-zero pid are left to the kernel, and
-    // `alloc_pid()` need not see them.
+    // `alloc_pid()` need not see them: `passed` is what it gets, oldest first.
     let Some(oldest) = wanted.iter().position(|&pid| pid != 0) else {
         return Ok(0);
     };
-    let len = (levels.alloc_level + 1)
-        .checked_sub(first + oldest)
-        .ok_or(EINVAL)?;
+    let passed = wanted.get(oldest..).ok_or(EINVAL)?;
+    let len = unset.checked_add(passed.len()).ok_or(EINVAL)?;
     let out = set_tid.get_mut(..len).ok_or(EINVAL)?;
-    out.fill(0);
-    for (level, &pid) in (first..).zip(wanted) {
-        let index = levels.alloc_level.checked_sub(level).ok_or(EINVAL)?;
-        if let Some(slot) = out.get_mut(index) {
-            *slot = pid;
-        }
+    let (zeros, youngest_first) = out.split_at_mut(unset);
+    for slot in zeros {
+        slot.write(0);
+    }
+    for (slot, &pid) in youngest_first.iter_mut().zip(passed.iter().rev()) {
+        slot.write(pid);
     }
     Ok(len)
 }
@@ -158,21 +165,50 @@ pub fn map_pids(
 ///
 /// This is the only privilege check of a `clone_with_pids()` call:
 /// `alloc_pid()` does not repeat it, so a denial is audited once, and it comes
-/// before anything that creating the task could fail on.
+/// before anything that creating the task could fail on. Levels whose pid
+/// namespaces have the same owner, as nested namespaces usually do, share one
+/// check: the answer for a user namespace does not change within the call.
 ///
 /// `youngest` is the namespace at level `L`, the youngest the set addresses.
 fn check_capabilities(youngest: &PidNamespace, wanted: &[i32]) -> Result {
+    let mut checked: Option<&UserNamespace> = None;
     // The youngest namespaces take the last pids of the set.
     for (ns, &pid) in youngest.ancestors().zip(wanted.iter().rev()) {
-        if pid != 0 && !ns.user_ns().checkpoint_restore_capable() {
+        if pid == 0 {
+            continue;
+        }
+        let owner = ns.user_ns();
+        if checked.is_some_and(|done| ptr::eq(done, owner)) {
+            continue;
+        }
+        if !owner.checkpoint_restore_capable() {
             return Err(EPERM);
         }
+        checked = Some(owner);
     }
     Ok(())
 }
 
+/// Reads `out.len()` pids from the caller's array at `target_pids`, in one
+/// copy from user memory, and returns them.
+fn read_pids(target_pids: UserPtr, out: &mut [MaybeUninit<i32>]) -> Result<&[i32]> {
+    let count = out.len();
+    let size = size_of_val(out);
+    let pids = out.as_mut_ptr();
+    // SAFETY: `pids` points to `size` bytes of writable memory, `out`, which
+    // is borrowed mutably for this function; `MaybeUninit<u8>` has alignment
+    // 1 and any byte, initialised or not, is a valid value of it.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(pids.cast::<MaybeUninit<u8>>(), size) };
+    UserSlice::new(target_pids, size).reader().read_raw(bytes)?;
+    // SAFETY: `read_raw()` succeeded, so it wrote every byte of `out`, and
+    // any four initialised bytes are a valid `i32`. `bytes` is not used
+    // again, and the result borrows `out`, through which nothing else is
+    // accessed meanwhile.
+    Ok(unsafe { core::slice::from_raw_parts(pids.cast::<i32>().cast_const(), count) })
+}
+
 /// Reads, checks and maps the caller's pid set; see [`clone_with_pids_prepare`].
-fn prepare(pid_set: UserPtr, new_pid_ns: bool, set_tid: &mut [i32]) -> Result<usize> {
+fn prepare(pid_set: UserPtr, new_pid_ns: bool, set_tid: &mut [MaybeUninit<i32>]) -> Result<usize> {
     if pid_set == 0 {
         return Ok(0);
     }
@@ -201,13 +237,8 @@ fn prepare(pid_set: UserPtr, new_pid_ns: bool, set_tid: &mut [i32]) -> Result<us
     };
     let num = checked_count(header.num_pids, levels)?;
 
-    // One reader over the whole array: every pid is read exactly once.
-    let mut wanted = [0i32; MAX_PIDS];
-    let wanted = wanted.get_mut(..num).ok_or(EINVAL)?;
-    let mut reader = UserSlice::new(header.target_pids, core::mem::size_of_val(wanted)).reader();
-    for pid in wanted.iter_mut() {
-        *pid = reader.read::<i32>()?;
-    }
+    let mut pids = [MaybeUninit::uninit(); MAX_PIDS];
+    let wanted = read_pids(header.target_pids, pids.get_mut(..num).ok_or(EINVAL)?)?;
 
     let len = map_pids(wanted, levels, pid_namespace::pid_max(), set_tid)?;
     if let Some(youngest) = youngest {
@@ -227,9 +258,9 @@ fn prepare(pid_set: UserPtr, new_pid_ns: bool, set_tid: &mut [i32]) -> Result<us
 /// Returns the number of entries of `set_tid` to hand to `kernel_clone()` as
 /// `set_tid_size` (0 for a plain `clone()`), or a negative errno: `EFAULT`
 /// when user memory cannot be read, `EINVAL` for a bad count or pid, `EPERM`
-/// when the caller may not choose a pid at some level. On success every entry
-/// of `set_tid` is written, 0 beyond the ones `alloc_pid()` is told about, so
-/// that no uninitialised value can reach it.
+/// when the caller may not choose a pid at some level. On success those
+/// entries are written and nothing beyond them, which `alloc_pid()` does not
+/// read, as for `clone3()`.
 ///
 /// # Safety
 ///
@@ -253,18 +284,7 @@ pub unsafe extern "C" fn clone_with_pids_prepare(
         core::slice::from_raw_parts_mut(set_tid.cast::<MaybeUninit<c_int>>(), set_tid_len)
     };
     from_result(|| {
-        let mut mapped = [0; SET_TID_MAX];
-        let len = prepare(pid_set as UserPtr, new_pid_ns, &mut mapped)?;
-        if len > set_tid.len() {
-            return Err(EINVAL);
-        }
-        // `mapped` is 0 beyond `len`, and so is the rest of a longer `set_tid`.
-        for (slot, pid) in set_tid
-            .iter_mut()
-            .zip(mapped.iter().copied().chain(core::iter::repeat(0)))
-        {
-            slot.write(pid);
-        }
+        let len = prepare(pid_set as UserPtr, new_pid_ns, set_tid)?;
         c_int::try_from(len).map_err(|_| EINVAL)
     })
 }
@@ -294,8 +314,11 @@ pub unsafe extern "C" fn clone_with_pids_test_map(
     // values.
     let wanted = unsafe { core::slice::from_raw_parts(wanted, num) };
     // SAFETY: The caller guarantees that `set_tid` is valid for writes of
-    // `set_tid_len` values and does not overlap `wanted`.
-    let set_tid = unsafe { core::slice::from_raw_parts_mut(set_tid, set_tid_len) };
+    // `set_tid_len` values and does not overlap `wanted`; `MaybeUninit<c_int>`
+    // has the layout of `c_int`.
+    let set_tid = unsafe {
+        core::slice::from_raw_parts_mut(set_tid.cast::<MaybeUninit<c_int>>(), set_tid_len)
+    };
     let levels = Levels {
         addressable,
         alloc_level,
