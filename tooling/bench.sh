@@ -77,7 +77,8 @@ for k in $(seq "$boots"); do
 		running=("${running[@]:1}")
 	fi
 	progress "boot $k/$boots: instructions (icount, 1 vCPU): per-call rows, trees"
-	guest "$dir/boot-$k.log" "boot $k" 1 "$icount" run "$@" &
+	# Each boot restores the trees in another order (--first).
+	guest "$dir/boot-$k.log" "boot $k" 1 "$icount" run --first $((k - 1)) "$@" &
 	running+=($!)
 done
 for pid in "${running[@]}"; do

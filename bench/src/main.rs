@@ -80,6 +80,10 @@ struct RunArgs {
     /// Seed of the trees' shapes and pids.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// The tree configuration the first round starts at (make bench gives
+    /// boot K the value K - 1).
+    #[arg(long, default_value_t = 0)]
+    first: usize,
 }
 
 #[derive(clap::Args)]
@@ -167,6 +171,7 @@ fn run(args: RunArgs) -> Result<()> {
         shapes: vec![Choice::Innermost, Choice::All],
         subtrees: 1,
         seed: args.seed,
+        first: args.first,
     };
     let (samples, ticks) = tree::measure_trees(Kind::Tree, &plan)?;
     block.samples.extend(samples);
@@ -194,6 +199,7 @@ fn scaling(args: ScalingArgs) -> Result<()> {
         shapes: vec![Choice::Innermost],
         subtrees: machine.cpus,
         seed: args.seed,
+        first: 0,
     };
     // Idle is expected here: a CPU waits while the other works.
     block.samples = tree::measure_trees(Kind::Scaling, &plan)?.0;

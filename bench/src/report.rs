@@ -62,7 +62,8 @@ pub fn header(data: &Data, total: Option<&str>) -> String {
          \x20 an idle vCPU would jump the clock to its next timer, up to 4 ms at HZ=250).\n\
          repetitions: {} boots of the same kernel; per boot, per depth, {} rounds of {} create+reap calls per row\n\
          \x20 (after {} untimed ones and a call that checks the child's pids); trees (processes x rounds): {}.\n\
-         \x20 Rounds interleave: each measures every row once, each starting at another row.\n\
+         \x20 Rounds interleave: each measures every row once, each starting at another row;\n\
+         \x20 boot K restores the trees starting at the K-th configuration (run --first K-1).\n\
          figures: median of all rounds of all boots; spread: (max - min) / median over the same rounds;\n\
          \x20 ratio: median / median of the reference row (below).{}",
         data.meta("kernel"),
@@ -82,49 +83,80 @@ pub fn header(data: &Data, total: Option<&str>) -> String {
     out
 }
 
-/// One cell: median, spread, ratio to the reference.
-fn cell(out: &mut String, data: &Data, key: &Key) {
-    let _ = match data.stats(key) {
-        Some(s) => {
-            let ratio = reference(key)
-                .and_then(|r| data.ratio(key, &r))
-                .map_or("-".to_string(), |r| format!("{r:.3}"));
-            write!(
-                out,
-                " {:>10.0} {:>5.1}% {:>6}",
-                s.median,
-                s.spread() * 100.0,
-                ratio
-            )
-        }
-        None => write!(out, " {:>24}", "-"),
+/// One cell: median, spread, ratio to the reference (24 characters wide),
+/// or "-" if `key` was not measured.
+fn cell(data: &Data, key: &Key) -> String {
+    let Some(s) = data.stats(key) else {
+        return "-".into();
     };
+    let ratio = reference(key)
+        .and_then(|r| data.ratio(key, &r))
+        .map_or("-".to_string(), |r| format!("{r:.3}"));
+    format!(
+        "{:>10.0} {:>5.1}% {:>6}",
+        s.median,
+        s.spread() * 100.0,
+        ratio
+    )
+}
+
+/// Writes a table of the rows of [`ROWS`] with one column per depth, each
+/// after a space: a header line, blank over the 32 columns of row labels and
+/// `head("depth D")` over each column; if `units` is given, a second header
+/// line labelled "method pids" with `units` over each column; then a line per
+/// row that `cells` gives texts for (`None` leaves the row out): its method
+/// and pids, then one text per depth, right-aligned in `width`.
+fn row_table(
+    out: &mut String,
+    depths: &[usize],
+    width: usize,
+    head: impl Fn(&str) -> String,
+    units: Option<&str>,
+    cells: impl Fn(Method, Choice) -> Option<Vec<String>>,
+) {
+    let _ = write!(out, "{:<32}", "");
+    for d in depths {
+        let _ = write!(out, " {}", head(&format!("depth {d}")));
+    }
+    if let Some(units) = units {
+        let _ = write!(out, "\n{:<19} {:<12}", "method", "pids");
+        for _ in depths {
+            let _ = write!(out, " {units}");
+        }
+    }
+    out.push('\n');
+    for (method, choice) in ROWS {
+        let Some(texts) = cells(method, choice) else {
+            continue;
+        };
+        let _ = write!(out, "{:<19} {:<12}", method.name(), choice.name());
+        for text in texts {
+            let _ = write!(out, " {text:>width$}");
+        }
+        out.push('\n');
+    }
 }
 
 /// Per-call figures at every depth.
 pub fn calls(data: &Data) -> String {
     let depths = depths(data);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\nCreate + reap one child in a pid namespace at depth D (instructions per call)"
+    let mut out = String::from(
+        "\nCreate + reap one child in a pid namespace at depth D (instructions per call)\n",
     );
-    let _ = write!(out, "{:<32}", "");
-    for d in &depths {
-        let _ = write!(out, " {:<24}", format!("depth {d}"));
-    }
-    let _ = write!(out, "\n{:<19} {:<12}", "method", "pids");
-    for _ in &depths {
-        let _ = write!(out, " {:>10} {:>6} {:>6}", "instr", "spread", "ratio");
-    }
-    out.push('\n');
-    for (method, choice) in ROWS {
-        let _ = write!(out, "{:<19} {:<12}", method.name(), choice.name());
-        for &d in &depths {
-            cell(&mut out, data, &Key::call(method, choice, d));
-        }
-        out.push('\n');
-    }
+    let units = format!("{:>10} {:>6} {:>6}", "instr", "spread", "ratio");
+    row_table(
+        &mut out,
+        &depths,
+        24,
+        |h| format!("{h:<24}"),
+        Some(&units),
+        |method, choice| {
+            let cells = depths
+                .iter()
+                .map(|&d| cell(data, &Key::call(method, choice, d)));
+            Some(cells.collect())
+        },
+    );
     let holes: Vec<String> = depths
         .iter()
         .map(|&d| format!("{} at depth {d}", hole_level(d)))
@@ -153,23 +185,23 @@ pub fn faults(data: &Data) -> String {
     let mut out = String::from(
         "\nMinor page faults per create + reap (the measurer's and the child's; median over the rounds)\n",
     );
-    let _ = write!(out, "{:<32}", "");
-    for d in &depths {
-        let _ = write!(out, " {:>9}", format!("depth {d}"));
-    }
-    out.push('\n');
-    for (method, choice) in ROWS {
-        let _ = write!(out, "{:<19} {:<12}", method.name(), choice.name());
-        for &d in &depths {
-            let key = Key {
-                kind: Kind::Faults,
-                ..Key::call(method, choice, d)
-            };
-            let text = data.median(&key).map_or("-".into(), |f| format!("{f:.2}"));
-            let _ = write!(out, " {text:>9}");
-        }
-        out.push('\n');
-    }
+    row_table(
+        &mut out,
+        &depths,
+        9,
+        |h| format!("{h:>9}"),
+        None,
+        |method, choice| {
+            let cells = depths.iter().map(|&d| {
+                let key = Key {
+                    kind: Kind::Faults,
+                    ..Key::call(method, choice, d)
+                };
+                data.median(&key).map_or("-".into(), |f| format!("{f:.2}"))
+            });
+            Some(cells.collect())
+        },
+    );
     out
 }
 
@@ -182,31 +214,30 @@ pub fn entry(data: &Data) -> String {
          clone_with_pids() only, the capability check (clone3 makes its own later, in alloc_pid()).\n\
          Instructions per call, loop included, median; +N: over the reference row (as above)\n",
     );
-    let _ = write!(out, "{:<32}", "");
-    for d in &depths {
-        let _ = write!(out, " {:>16}", format!("depth {d}"));
-    }
-    out.push('\n');
-    for (method, choice) in ROWS {
-        let key = |d| Key {
-            kind: Kind::Entry,
-            ..Key::call(method, choice, d)
-        };
-        if data.median(&key(depths[0])).is_none() {
-            continue;
-        }
-        let _ = write!(out, "{:<19} {:<12}", method.name(), choice.name());
-        for &d in &depths {
-            let k = key(d);
-            let text = match (data.median(&k), reference(&k).and_then(|r| data.median(&r))) {
-                (Some(v), Some(r)) => format!("{v:.0} {:+.0}", v - r),
-                (Some(v), None) => format!("{v:.0}"),
-                _ => "-".into(),
+    row_table(
+        &mut out,
+        &depths,
+        16,
+        |h| format!("{h:>16}"),
+        None,
+        |method, choice| {
+            let key = |d| Key {
+                kind: Kind::Entry,
+                ..Key::call(method, choice, d)
             };
-            let _ = write!(out, " {text:>16}");
-        }
-        out.push('\n');
-    }
+            // fork() and ns_last_pid+fork() have no refused call: rows left out.
+            data.median(&key(depths[0]))?;
+            let cells = depths.iter().map(|&d| {
+                let k = key(d);
+                match (data.median(&k), reference(&k).and_then(|r| data.median(&r))) {
+                    (Some(v), Some(r)) => format!("{v:.0} {:+.0}", v - r),
+                    (Some(v), None) => format!("{v:.0}"),
+                    _ => "-".into(),
+                }
+            });
+            Some(cells.collect())
+        },
+    );
     out
 }
 
@@ -366,11 +397,8 @@ pub fn trees(data: &Data) -> String {
         for &method in methods {
             let _ = write!(out, "  {:<22}", method.name());
             for &size in &sizes {
-                cell(
-                    &mut out,
-                    data,
-                    &Key::tree(Kind::Tree, method, levels, size, 1),
-                );
+                let key = Key::tree(Kind::Tree, method, levels, size, 1);
+                let _ = write!(out, " {:>24}", cell(data, &key));
             }
             out.push('\n');
         }

@@ -61,13 +61,18 @@ pub struct Plan {
     pub subtrees: usize,
     /// Seed of the shapes; round r draws its pids from seed + r.
     pub seed: u64,
+    /// The configuration round 0 starts at: boots given different ones
+    /// restore in different orders, so that no method is always first
+    /// (the 10,000-process trees have a single round per boot).
+    pub first: usize,
 }
 
 /// Restores every configuration of `plan`, as samples of `kind`
 /// (nanoseconds per restored process), and the idle time seen while the
 /// restores ran (`USER_HZ` ticks). Rounds interleave: round r restores
 /// every configuration of every size that has an r-th round, each round
-/// starting at another configuration; the first round of the first size
+/// starting at another configuration (round r at `plan.first + r`); the
+/// first round of the first size
 /// checks every process's pids in /proc.
 pub fn measure_trees(kind: Kind, plan: &Plan) -> Result<(Vec<Sample>, u64)> {
     let mut configs = Vec::new();
@@ -103,7 +108,7 @@ pub fn measure_trees(kind: Kind, plan: &Plan) -> Result<(Vec<Sample>, u64)> {
                 configs.len()
             );
             for i in 0..configs.len() {
-                let config = configs[(round + i) % configs.len()];
+                let config = configs[(plan.first + round + i) % configs.len()];
                 let seed = plan.seed + round as u64;
                 let (ns, ticks) =
                     measure_once(shape, config, seed, round + n == 0).with_context(|| {
