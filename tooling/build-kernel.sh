@@ -65,3 +65,12 @@ if [ "$(cat "$build/.cwp-config" 2>/dev/null)" != "$stamp" ] ||
 fi
 
 run_logged "$LOGS/build-$flavour.log" kmake O="$build" "${@:-$(basename "$KERNEL_IMAGE")}"
+
+# Every build goes through clippy, but its warnings do not fail the build
+# and would stay in the log: show them. (make check's bisect-clippy gate
+# fails on them.) An incremental build shows only what it rebuilt.
+{ grep -E -A1 '^warning:' "$LOGS/build-$flavour.log" || true; } |
+	{ grep -Ev '^(--)?$|warnings? emitted' || true; } |
+	while IFS= read -r line; do
+		info "rustc/clippy: $line"
+	done
