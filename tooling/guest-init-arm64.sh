@@ -33,21 +33,8 @@ for d in /host/*; do
 	mkdir -p "${d#/host}"
 	mount --bind "$d" "${d#/host}"
 done
-# The untouched host root stays reachable at /host (x86_64: /mnt).
-for d in /tmp /run /var/tmp /root; do
-	mount -t tmpfs tmpfs "$d"
-	case $repo/ in "$d"/*)
-		mkdir -p "$repo"
-		mount --bind "/host$repo" "$repo"
-		;;
-	esac
-done
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-
-exec </dev/null >/dev/hvc0 2>&1
-stty -F /dev/hvc0 -onlcr 2>/dev/null
-hostname cwp-guest
-
-bash "$cmd"
-echo "@@CWP-EXIT $?@@"
-echo b >/proc/sysrq-trigger
+# The untouched host root stays reachable at /host (x86_64: /mnt); the
+# shared part comes from there, as the repository may be below /tmp.
+. "/host$repo/tooling/guest-init-common.sh"
+guest_scratch /host "$repo"
+guest_run /dev/hvc0 "$cmd"

@@ -11,25 +11,9 @@ export HOME=/root TERM=dumb
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-# Scratch tmpfs over /tmp, /run, /var/tmp and /root; a repository that
-# lives below one of them (CI clones anywhere) is bound back in from the
-# untouched root, kept reachable at /mnt.
+# The untouched root stays reachable at /mnt, for the scratch part.
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mount --bind / /mnt
-for d in /tmp /run /var/tmp /root; do
-	mount -t tmpfs tmpfs "$d"
-	case $repo/ in "$d"/*)
-		mkdir -p "$repo"
-		mount --bind "/mnt$repo" "$repo"
-		;;
-	esac
-done
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-
-exec </dev/null >/dev/ttyS1 2>&1
-stty -F /dev/ttyS1 -onlcr 2>/dev/null
-hostname cwp-guest
-
-bash "$1"
-echo "@@CWP-EXIT $?@@"
-echo b >/proc/sysrq-trigger
+. "$repo/tooling/guest-init-common.sh"
+guest_scratch /mnt "$repo"
+guest_run /dev/ttyS1 "$1"
